@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "home"
+
+urlpatterns = [
+    path("mon-espace/", views.dashboard, name="dashboard"),
+    path("accessibilite/", views.page, {"template": "home/accessibility.html"}, name="accessibility"),
+    path("donnees-personnelles/", views.page, {"template": "home/privacy.html"}, name="privacy"),
+    path("mentions-legales/", views.page, {"template": "home/legal.html"}, name="legal"),
+]
