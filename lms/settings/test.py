@@ -14,3 +14,6 @@ STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 AXES_ENABLED = True
 LANGUAGE_CODE = "fr"
 CAPNUM_SETTINGS_NAME = "test"
+
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects the folder
