@@ -193,6 +193,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # E-mail: printed to the console unless EMAIL_URL says otherwise (smtp+tls://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if vars().get("EMAIL_FILE_PATH") and not str(EMAIL_FILE_PATH).startswith("/"):  # noqa: F821
+    # django-environ drops the leading slash of filemail:///var/mail; the path is meant absolute.
+    EMAIL_FILE_PATH = "/" + EMAIL_FILE_PATH  # noqa: F821
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cap Numérique <ne-pas-repondre@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

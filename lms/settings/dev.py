@@ -7,4 +7,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 CAPNUM_SETTINGS_NAME = "dev"
 
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects the folder
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -16,4 +16,4 @@ LANGUAGE_CODE = "fr"
 CAPNUM_SETTINGS_NAME = "test"
 
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects the folder
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

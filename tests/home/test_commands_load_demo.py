@@ -34,7 +34,8 @@ def test_demo_logins_exist_with_their_roles():
     assert permissions.is_trainer(users["formateur@saint-aubin.example"])
     assert permissions.is_administrator(users["admin@capnum.example"])
     agent = users["camille.martin@saint-aubin.example"]
-    assert not permissions.is_hr(agent) and not permissions.is_manager(agent)
+    assert not permissions.is_hr(agent)
+    assert not permissions.is_manager(agent)
     assert agent.check_password("capnum-demo-2026")
 
 

@@ -175,7 +175,8 @@ def test_preview_then_apply_is_idempotent(organisation):
     assert not Agent.objects.exists()
     first = apply_agent_import(import_id=record.pk, organisation_id=organisation.pk)
     second = apply_agent_import(import_id=record.pk, organisation_id=organisation.pk)
-    assert first.ok and first.created == 1
+    assert first.ok
+    assert first.created == 1
     assert not second.ok
     assert Agent.objects.count() == 1
     record.refresh_from_db()
