@@ -164,7 +164,7 @@ def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: Im
     if dry_run:
         result.services_created = sorted(_with_parents(missing_paths) - set(services))
     else:
-        result.services_created = _ensure_services(organisation, missing_paths, services)
+        result.services_created = sorted(_ensure_services(organisation, missing_paths, services))
 
     new_users: list[User] = []
     new_agents: list[tuple[AgentRow, Agent]] = []

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "lms.apps.LmsConfig",
     # Our rooms, in the order of ARCHITECTURE.md.
     "people",
+    "skills",
+    "courses",
     "home",
     # Wagtail.
     "wagtail.contrib.forms",
@@ -85,7 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
-                "people.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },

@@ -33,8 +33,8 @@ def test_creates_agents_services_and_counts(organisation):
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
     assert result.services_created == [
         "Direction des services techniques",
-        "Direction des services techniques / Voirie",
         "Direction des services techniques / Espaces verts",
+        "Direction des services techniques / Voirie",
     ]
     voirie = Service.objects.get(full_name="Direction des services techniques / Voirie")
     assert voirie.get_parent().name == "Direction des services techniques"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from home import demo
+from home import demo, demo_catalogue
 
 
 class Command(BaseCommand):
@@ -15,7 +15,8 @@ class Command(BaseCommand):
         if settings.CAPNUM_SETTINGS_NAME == "production":
             raise CommandError("La démo ne se charge jamais avec les réglages de production.")
         demo.load_people(size=size)
-        self.stdout.write(self.style.SUCCESS("Démo chargée."))
+        courses = demo_catalogue.load_catalogue(size=size)
+        self.stdout.write(self.style.SUCCESS(f"Démo chargée : {len(courses)} cours au catalogue."))
         if not quiet_logins:
             self.stdout.write(f"Comptes de démonstration (mot de passe : {demo.DEFAULT_PASSWORD}) :")
             for login in demo.demo_logins():

@@ -1,9 +1,10 @@
-"""Navigation by role, for the site header."""
+"""Navigation by role, for the site header (UI.md: agent, manager, HR, trainer)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from courses.models import CatalogPage
+from people import permissions
 
 
 def navigation(request):
@@ -11,8 +12,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "current_agent": None}
     items = [(reverse("home:dashboard"), _("Mon espace"))]
+    catalog = CatalogPage.objects.live().only("url_path", "path", "depth").first()
+    if catalog is not None:
+        items.append((catalog.url, _("Catalogue")))
     if permissions.is_hr(user):
         items.append((reverse("people:agent_list"), _("Agents")))
     if permissions.is_trainer(user):
-        items.append(("/admin/", _("Administration des cours")))
+        items.append((reverse("wagtailadmin_home"), _("Espace formateur")))
     return {"nav_items": items, "current_agent": permissions.agent_of(user)}
