@@ -164,3 +164,24 @@ def test_weak_password_is_refused(client):
     response = client.post(form_url, {"new_password1": "court", "new_password2": "court"})
     assert response.status_code == 200
     assert "Le formulaire contient des erreurs" in response.content.decode()
+
+
+def test_lockout_uses_the_client_address_behind_the_proxy(client, settings):
+    """Behind one proxy, agents sharing the proxy's address are told apart by X-Forwarded-For."""
+    settings.PROXY_COUNT = 1
+    AgentFactory(user=UserFactory(email="victim@example.org"))
+
+    def attempt(forwarded, password="bad"):
+        return client.post(
+            LOGIN,
+            {"username": "victim@example.org", "password": password},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        attempt("203.0.113.10")
+    assert attempt("203.0.113.10", DEFAULT_PASSWORD).status_code == 429
+    # A spoofed left-most address does not change who the client is.
+    assert attempt("198.51.100.99, 203.0.113.10", DEFAULT_PASSWORD).status_code == 429
+    assert attempt("198.51.100.7", DEFAULT_PASSWORD).status_code == 302
