@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,9 +117,14 @@ def import_agents(
 
 
 def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: ImportResult, *, dry_run: bool):
-    existing = list(Agent.objects.filter(organisation=organisation).select_related("user", "service", "manager__user"))
+    existing = list(
+        Agent.objects.filter(organisation=organisation)
+        .select_related("user")
+        .only(*AGENT_FIELDS, "manager_id", "user_id", "organisation_id", *(f"user__{name}" for name in USER_FIELDS))
+    )
     by_matricule = {agent.matricule: agent for agent in existing if agent.matricule}
     by_email = {agent.user.email: agent for agent in existing}
+    email_by_agent_id = {agent.pk: agent.user.email for agent in existing}
     file_emails = {row.email for row in rows}
     users = _users_by_email(file_emails - set(by_email))
     services = {service.full_name: service for service in Service.objects.filter(organisation=organisation)}
@@ -168,8 +175,8 @@ def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: Im
 
     new_users: list[User] = []
     new_agents: list[tuple[AgentRow, Agent]] = []
-    changed_users: list[User] = []
-    changed_agents: list[Agent] = []
+    changed_users: list[tuple[tuple[str, ...], User]] = []
+    changed_agents: list[tuple[tuple[str, ...], Agent]] = []
     all_agents: list[tuple[AgentRow, Agent]] = []
     for row, agent, user in matched:
         service = services.get(row.service) if row.service else None
@@ -185,22 +192,24 @@ def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: Im
         user_values = {"email": row.email, "first_name": row.first_name, "last_name": row.last_name}
         if agent is None:
             if user is None:
-                user = User(password=make_password(None), **user_values)
+                password = "" if dry_run else UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+                user = User(password=password, **user_values)
                 new_users.append(user)
             else:
-                _assign(user, user_values)
-                changed_users.append(user)
+                changed = _changed_fields(user, user_values)
+                if changed:
+                    changed_users.append((changed, user))
             agent = Agent(user=user, organisation=organisation, **values)
             new_agents.append((row, agent))
             result.created += 1
         else:
-            user_changed = _assign(agent.user, user_values)
-            agent_changed = _assign(agent, values)
-            manager_changed = (agent.manager.user.email if agent.manager_id else "") != row.manager_email
+            user_changed = _changed_fields(agent.user, user_values)
+            agent_changed = _changed_fields(agent, values)
+            manager_changed = email_by_agent_id.get(agent.manager_id, "") != row.manager_email
             if user_changed:
-                changed_users.append(agent.user)
+                changed_users.append((user_changed, agent.user))
             if agent_changed:
-                changed_agents.append(agent)
+                changed_agents.append((agent_changed, agent))
             if user_changed or agent_changed or manager_changed:
                 result.updated += 1
             else:
@@ -212,11 +221,12 @@ def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: Im
     for chunk in _chunks(new_users, BATCH_SIZE):
         User.objects.bulk_create(chunk)
     result.created_user_ids = [user.pk for user in new_users]
-    User.objects.bulk_update(changed_users, USER_FIELDS, batch_size=BATCH_SIZE)
+    _bulk_update_changed(User, changed_users)
     for _row, agent in new_agents:
         agent.user_id = agent.user.pk
     Agent.objects.bulk_create([agent for _row, agent in new_agents], batch_size=BATCH_SIZE)
-    Agent.objects.bulk_update(changed_agents, AGENT_FIELDS, batch_size=BATCH_SIZE)
+    _bulk_update_changed(Agent, changed_agents)
+    changed_agents = [agent for _fields, agent in changed_agents]
 
     agent_ids_by_email = {agent.user.email: agent.pk for agent in existing}
     agent_ids_by_email.update({row.email: agent.pk for row, agent in all_agents})
@@ -226,7 +236,12 @@ def _plan_and_apply(organisation: Organisation, rows: list[AgentRow], result: Im
         if agent.manager_id != manager_id:
             agent.manager_id = manager_id
             manager_changes.append(agent)
-    Agent.objects.bulk_update(manager_changes, ["manager"], batch_size=BATCH_SIZE)
+    reports_by_manager: dict[int | None, list[int]] = defaultdict(list)
+    for agent in manager_changes:
+        reports_by_manager[agent.manager_id].append(agent.pk)
+    for manager_id, agent_ids in reports_by_manager.items():
+        for chunk in _chunks(agent_ids, BATCH_SIZE):
+            Agent.objects.filter(pk__in=chunk).update(manager_id=manager_id)
     now = timezone.now()
     Agent.objects.filter(pk__in=[agent.pk for agent in changed_agents]).update(updated_at=now)
     result.changed_agent_ids = sorted(
@@ -244,14 +259,23 @@ def _with_parents(paths: set[str]) -> set[str]:
     return every
 
 
-def _assign(instance, values: dict) -> bool:
-    """Set the values that differ; return whether anything changed."""
-    changed = False
+def _changed_fields(instance, values: dict) -> tuple[str, ...]:
+    """Set the values that differ; return the names of the fields that changed."""
+    changed = []
     for name, value in values.items():
         if getattr(instance, name) != value:
             setattr(instance, name, value)
-            changed = True
-    return changed
+            changed.append(name)
+    return tuple(changed)
+
+
+def _bulk_update_changed(model, changes: list[tuple[tuple[str, ...], object]]) -> None:
+    """bulk_update() builds one CASE WHEN per row and field: give it only the fields that changed."""
+    by_fields: dict[tuple[str, ...], list] = defaultdict(list)
+    for fields, instance in changes:
+        by_fields[fields].append(instance)
+    for fields, instances in by_fields.items():
+        model.objects.bulk_update(instances, fields, batch_size=BATCH_SIZE)
 
 
 def preview_agent_import(

@@ -12,7 +12,7 @@ from .conftest import wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_imported_agents_are_invited_by_a_real_worker(celery_worker_process, real_broker):
     """After the import commits, the worker e-mails each new agent a set-password link."""
     organisation = OrganisationFactory(slug="worker-town")
@@ -31,7 +31,7 @@ def test_imported_agents_are_invited_by_a_real_worker(celery_worker_process, rea
     assert User.objects.filter(invited_at__isnull=False).count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_duplicated_task_sends_no_second_invitation(celery_worker_process, real_broker):
     """The same invitation task delivered twice (a redelivery) sends one e-mail."""
     from people.tasks import send_invitations

@@ -1,0 +1,1 @@
+"""Performance benches: dataset generators and one script per figure (see README.md)."""
