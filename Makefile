@@ -49,6 +49,7 @@ lint: $(VENV)/.dev-installed
 
 check: $(VENV)/.dev-installed
 	$(BIN)/python courses/starter_format.py > /dev/null
+	$(BIN)/python bin/compile_messages.py --check
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) check
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) makemigrations --check --dry-run
 
