@@ -10,7 +10,7 @@ def describe_mode() -> str:
     """One line saying which services this process uses."""
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     tasks = "eager (in-process)" if settings.CELERY_TASK_ALWAYS_EAGER else "Celery via Redis"
-    cache = "Redis" if settings.REDIS_URL else "local memory"
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1].removesuffix("Cache")
     mail = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
     media = "S3-compatible bucket" if settings.MEDIA_BUCKET else f"folder {settings.MEDIA_ROOT}"
     return (

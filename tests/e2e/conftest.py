@@ -3,8 +3,8 @@ axe-core and a login through the real form.
 
 Every test under tests/e2e is marked `browser` here, so tests/conftest.py skips it (or fails it in CI)
 when Chromium is absent. Journeys run against pytest-django's `live_server`; a test module declares
-`pytest.mark.django_db(transaction=True, serialized_rollback=True)` so that each test starts with the
-rows created by migrations (role groups, Wagtail's root page), which a transactional test flushes.
+`pytest.mark.django_db(transaction=True)`; an autouse fixture re-creates the rows made by migrations
+(role groups, Wagtail's root page, the catalogue), which a transactional test flushes.
 """
 
 from __future__ import annotations
@@ -77,7 +77,6 @@ def _new_page(browser, live_server, request, tmp_path: Path, **context_options) 
 
     Uncaught JavaScript errors fail the test; on failure, a screenshot and the HTML are kept in tmp_path.
     """
-    _require_migration_rows()
     context = browser.new_context(locale=LOCALE, base_url=live_server.url, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     # Chromium asks for /favicon.ico on its own, at any moment; with SQLite the live server shares the
@@ -98,18 +97,12 @@ def _new_page(browser, live_server, request, tmp_path: Path, **context_options) 
         pytest.fail("JavaScript errors:\n" + "\n".join(script_errors), pytrace=False)
 
 
-def _require_migration_rows() -> None:
-    """Fail clearly when the rows created by migrations were flushed by an earlier transactional test."""
-    from django.contrib.auth.models import Group
+@pytest.fixture(autouse=True)
+def _migration_rows(transactional_db):
+    """Each journey starts with the rows migrations create (a transactional test flushes them)."""
+    from tests.migration_rows import ensure_migration_rows
 
-    from people.roles import HR_GROUP
-
-    if not Group.objects.filter(name=HR_GROUP).exists():
-        pytest.fail(
-            "The role groups created by migrations are missing: mark the module "
-            "`pytest.mark.django_db(transaction=True, serialized_rollback=True)`.",
-            pytrace=False,
-        )
+    ensure_migration_rows()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from people.factories import DEFAULT_PASSWORD, HRAgentFactory, OrganisationFactory
 from people.models import Agent, AgentImport, Service, User
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADER = "email;first_name;last_name;matricule;service;job_title;category;status;manager_email;hire_date"
 # Line 2 names a manager who only appears on line 3; line 2's service path creates two services.

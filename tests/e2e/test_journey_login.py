@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from people.factories import DEFAULT_PASSWORD, AgentFactory, OrganisationFactory, ServiceFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LOGIN_PATH = "/compte/connexion/"
 DASHBOARD_PATH = "/mon-espace/"

@@ -95,6 +95,16 @@ def _wait_until_ready(log_path: str, process: subprocess.Popen, timeout: float =
     raise RuntimeError("Celery worker not ready in time:\n" + Path(log_path).read_text())
 
 
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """Tests here run in transactions that end with a flush: re-create what migrations made first."""
+    if "transactional_db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("transactional_db")
+        from tests.migration_rows import ensure_migration_rows
+
+        ensure_migration_rows()
+
+
 @pytest.fixture
 def real_broker(settings):
     """Send tasks to the real Redis broker instead of running them in-process.

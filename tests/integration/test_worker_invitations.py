@@ -12,7 +12,7 @@ from .conftest import wait_for
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_imported_agents_are_invited_by_a_real_worker(celery_worker_process, real_broker):
     """After the import commits, the worker e-mails each new agent a set-password link."""
     organisation = OrganisationFactory(slug="worker-town")
@@ -23,15 +23,17 @@ def test_imported_agents_are_invited_by_a_real_worker(celery_worker_process, rea
         send_invitations=True,
     )
     assert result.ok
-    assert wait_for(lambda: len(celery_worker_process.mails()) >= before + 2), "no e-mail within 30 s"
-    bodies = "\n".join(path.read_text() for path in celery_worker_process.mails())
-    assert "To: one@example.org" in bodies
-    assert "To: two@example.org" in bodies
-    assert "https://formation.example.fr/compte/invitation/" in bodies
+
+    def bodies():
+        return "\n".join(path.read_text() for path in celery_worker_process.mails()[before:])
+
+    # The file backend may append two messages to one file: wait for both recipients, not for two files.
+    assert wait_for(lambda: "To: one@example.org" in bodies() and "To: two@example.org" in bodies()), bodies()
+    assert "https://formation.example.fr/compte/invitation/" in bodies()
     assert User.objects.filter(invited_at__isnull=False).count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_duplicated_task_sends_no_second_invitation(celery_worker_process, real_broker):
     """The same invitation task delivered twice (a redelivery) sends one e-mail."""
     from people.tasks import send_invitations
