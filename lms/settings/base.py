@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     # Our rooms, in the order of ARCHITECTURE.md.
     "people",
     "skills",
+    "quizzes",
     "courses",
     "home",
     # Wagtail.
