@@ -29,7 +29,12 @@ class AnswerBlock(blocks.StructBlock):
 class PairBlock(blocks.StructBlock):
     """Matching: an item and the answer it goes with."""
 
-    text = blocks.CharBlock(label=_("Élément"), max_length=500)
+    text = blocks.CharBlock(
+        label=_("Élément"),
+        max_length=500,
+        required=False,
+        help_text=_("Vide : une réponse de plus, qui ne va avec rien."),
+    )
     match = blocks.CharBlock(label=_("Correspond à"), max_length=500)
 
     class Meta:

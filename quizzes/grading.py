@@ -83,10 +83,10 @@ def grade(question: QuestionSpec, answer) -> float | None:
             return 0.0
         return clamp(max((c.fraction for c in question.choices if _number_matches(c, number)), default=0))
     if kind == MATCHING:
-        if not isinstance(answer, dict) or not question.choices:
+        pairs = [c for c in question.choices if c.text]  # a match without item is only a distractor
+        if not isinstance(answer, dict) or not pairs:
             return 0.0
-        right = sum(1 for c in question.choices if str(answer.get(c.key, "")) == c.match)
-        return right / len(question.choices)
+        return sum(1 for c in pairs if str(answer.get(c.key, "")) == c.match) / len(pairs)
     if kind == ORDERING:
         if not isinstance(answer, list | tuple) or not question.choices:
             return 0.0

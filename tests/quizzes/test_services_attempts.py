@@ -186,9 +186,7 @@ def test_unknown_question_slot_is_refused(quiz, agent, slot):
 def test_strings_where_lists_are_expected_are_refused(agent):
     """Wrong shapes of answers are rejected, not graded."""
     quiz = QuizFactory()
-    QuestionFactory(
-        quiz=quiz, type="multiple_choice", answers=[answer("A", 50), answer("B", 50), answer("C", -100)]
-    )
+    QuestionFactory(quiz=quiz, type="multiple_choice", answers=[answer("A", 50), answer("B", 50), answer("C", -100)])
     attempt = start_attempt(quiz_id=quiz.pk, agent_id=agent.pk)
     with pytest.raises(InvalidAnswerError):
         save_answers(attempt_id=attempt.pk, agent_id=agent.pk, answers={0: "A"})
@@ -244,9 +242,7 @@ def test_essay_waits_for_a_trainer(agent, django_capture_on_commit_callbacks):
 def test_grading_method_over_attempts(quiz, agent):
     """The quiz result follows the grading method (highest by default)."""
     first = start_attempt(quiz_id=quiz.pk, agent_id=agent.pk)
-    submit_attempt(
-        attempt_id=first.pk, agent_id=agent.pk, answers={0: right_key(first, 0), 1: right_key(first, 1)}
-    )
+    submit_attempt(attempt_id=first.pk, agent_id=agent.pk, answers={0: right_key(first, 0), 1: right_key(first, 1)})
     second = start_attempt(quiz_id=quiz.pk, agent_id=agent.pk)
     submit_attempt(attempt_id=second.pk, agent_id=agent.pk)
     assert quiz_result(quiz=quiz, agent_id=agent.pk).grade == Decimal("100.00")
