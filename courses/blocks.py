@@ -197,6 +197,27 @@ class ResourceBlock(blocks.StructBlock):
         }
 
 
+def _quiz_chooser_block():
+    from quizzes.wagtail_hooks import quiz_chooser_viewset
+
+    return quiz_chooser_viewset.get_block_class(name="QuizChooserBlock", module_path="courses.blocks")
+
+
+QuizChooserBlock = _quiz_chooser_block()
+
+
+class QuizBlock(blocks.StructBlock):
+    quiz = QuizChooserBlock(label=_("Quiz"))
+    intro = blocks.CharBlock(label=_("Présentation"), required=False, max_length=300)
+    required = blocks.BooleanBlock(label=_("Quiz à réussir pour terminer la leçon"), required=False, default=True)
+
+    class Meta:
+        icon = "tasks"
+        label = _("Quiz")
+        template = "blocks/quiz.html"
+        description = _("Un quiz noté : l'agent le passe depuis la leçon et voit sa correction.")
+
+
 class LessonStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     text = TextBlock()
@@ -208,6 +229,7 @@ class LessonStreamBlock(blocks.StreamBlock):
     checklist = ChecklistBlock()
     try_it = TryItBlock()
     resource = ResourceBlock()
+    quiz = QuizBlock()
 
     class Meta:
         min_num = 1

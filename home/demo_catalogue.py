@@ -10,6 +10,7 @@ from django.db import transaction
 from courses.factories import CatalogPageFactory, CoursePageFactory, LessonPageFactory
 from courses.models import CoursePage
 from courses.starter_format import StarterCourse, read_catalogue
+from quizzes.importing import import_quiz
 
 TINY_SIZE = 2
 
@@ -67,13 +68,33 @@ def _build_course(catalog, starter: StarterCourse, built: dict[str, CoursePage])
         tags=starter.tags,
         prerequisites=[built[slug] for slug in starter.prerequisites if slug in built],
     )
-    for lesson in starter.lessons:
+    quiz_block = _final_quiz_block(starter)
+    last = len(starter.lessons) - 1
+    for index, lesson in enumerate(starter.lessons):
+        body = [stream_block(block) for block in lesson.blocks]
+        if index == last and quiz_block:
+            body.append(quiz_block)
         LessonPageFactory(
             parent=course,
             title=lesson.title,
             slug=lesson.slug,
             minutes=lesson.minutes,
             completion_required=lesson.required,
-            body=[stream_block(block) for block in lesson.blocks],
+            body=body,
         )
     return course
+
+
+def _final_quiz_block(starter: StarterCourse) -> dict | None:
+    """Import the course's final quiz (GIFT, beside the course file) and place it in its last lesson."""
+    if not starter.gift_path.exists():
+        return None
+    report = import_quiz(data=starter.gift_path.read_bytes(), fmt="gift", title=f"Quiz final — {starter.title}")
+    if not report.ok:
+        raise ValueError(f"{starter.gift_path.name}: {report.result.errors[0]}")
+    quiz = report.quiz
+    quiz.pass_mark = 70
+    quiz.shuffle_choices = True
+    quiz.save(update_fields=["pass_mark", "shuffle_choices"])
+    intro = "Vérifiez ce que vous avez retenu du cours. Vous pouvez refaire le quiz autant de fois que nécessaire."
+    return {"type": "quiz", "value": {"quiz": quiz.pk, "intro": intro, "required": True}}
