@@ -37,7 +37,7 @@ def right(attempt, slot):
 
 def test_start_then_attempt_page_hides_the_answers(client, agent, quiz):
     """The attempt page shows questions and choices, never weights or feedback."""
-    attempt, response = start(client, quiz)
+    _attempt, response = start(client, quiz)
     assert response.status_code == 302
     page = client.get(response.url)
     html = page.content.decode()
