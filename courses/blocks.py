@@ -2,6 +2,7 @@
 preview value, so that Wagtail's block previews work."""
 
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -10,6 +11,20 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
 RICH_FEATURES = ["bold", "italic", "link", "ul", "ol", "h3"]
+
+
+class RequiredRichTextBlock(blocks.RichTextBlock):
+    """Rich text that must hold words: an empty paragraph left by the editor does not count."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", RICH_FEATURES)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if not strip_tags(cleaned.source if hasattr(cleaned, "source") else str(cleaned)).strip():
+            raise ValidationError(_("Ce texte est vide : écrivez-le ou supprimez le bloc."))
+        return cleaned
 
 
 class HeadingBlock(blocks.StructBlock):
@@ -23,10 +38,7 @@ class HeadingBlock(blocks.StructBlock):
         preview_value = {"text": "Pourquoi un mot de passe long est plus sûr"}
 
 
-class TextBlock(blocks.RichTextBlock):
-    def __init__(self, **kwargs):
-        super().__init__(features=RICH_FEATURES, **kwargs)
-
+class TextBlock(RequiredRichTextBlock):
     class Meta:
         icon = "pilcrow"
         label = _("Texte")
@@ -61,9 +73,8 @@ class VideoBlock(blocks.StructBlock):
     captions = DocumentChooserBlock(
         label=_("Sous-titres (fichier WebVTT)"), required=False, help_text=_("Pour un fichier vidéo déposé.")
     )
-    transcript = blocks.RichTextBlock(
+    transcript = RequiredRichTextBlock(
         label=_("Transcription"),
-        features=RICH_FEATURES,
         help_text=_("Obligatoire : le texte de tout ce qui est dit et montré, pour qui ne peut pas écouter la vidéo."),
     )
 
@@ -107,7 +118,7 @@ class CalloutBlock(blocks.StructBlock):
         default="key",
     )
     title = blocks.CharBlock(label=_("Titre"), max_length=150)
-    text = blocks.RichTextBlock(label=_("Texte"), features=RICH_FEATURES)
+    text = RequiredRichTextBlock(label=_("Texte"))
 
     class Meta:
         icon = "warning"
@@ -163,7 +174,7 @@ class ChecklistBlock(blocks.StructBlock):
 
 class TryItBlock(blocks.StructBlock):
     title = blocks.CharBlock(label=_("Titre"), max_length=200)
-    instructions = blocks.RichTextBlock(label=_("Consignes"), features=RICH_FEATURES)
+    instructions = RequiredRichTextBlock(label=_("Consignes"))
     minutes = blocks.IntegerBlock(label=_("Durée (minutes)"), min_value=1, max_value=120, default=5)
 
     class Meta:
