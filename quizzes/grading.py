@@ -98,6 +98,17 @@ def grade(question: QuestionSpec, answer) -> float | None:
     return 0.0
 
 
+def matching_choice(question: QuestionSpec, answer) -> ChoiceSpec | None:
+    """The accepted answer a short or numerical answer matched (the best one), for its feedback."""
+    if question.type == SHORT_ANSWER and answer:
+        matches = [c for c in question.choices if _text_matches(c.text, str(answer), question)]
+    elif question.type == NUMERICAL and (number := parse_number(answer)) is not None:
+        matches = [c for c in question.choices if _number_matches(c, number)]
+    else:
+        return None
+    return max(matches, key=lambda choice: choice.fraction, default=None)
+
+
 def _choices_by_key(question: QuestionSpec) -> dict[str, ChoiceSpec]:
     return {choice.key: choice for choice in question.choices}
 

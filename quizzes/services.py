@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import grading
@@ -83,7 +84,7 @@ def question_snapshot(question, rng: random.Random, shuffle_choices: bool) -> di
     }
 
 
-def _spec(slot: dict) -> grading.QuestionSpec:
+def question_spec(slot: dict) -> grading.QuestionSpec:
     return grading.QuestionSpec(
         type=slot["type"],
         choices=tuple(
@@ -174,7 +175,7 @@ def refusal_message(rule: grading.AttemptRule) -> str:
         return _("Vous avez utilisé toutes les tentatives autorisées pour ce quiz.")
     when = timezone.localtime(rule.next_allowed_at)
     return _("Vous pourrez faire une nouvelle tentative à partir du %(date)s.") % {
-        "date": when.strftime("%d/%m/%Y %H:%M")
+        "date": date_format(when, _("j F Y à H \\h i"))
     }
 
 
@@ -289,7 +290,7 @@ def submit_attempt(
         graded, unanswered = [], []
         for index, slot in enumerate(attempt.questions):
             response = saved.get(index)
-            fraction = grading.grade(_spec(slot), response.answer if response else None)
+            fraction = grading.grade(question_spec(slot), response.answer if response else None)
             if response is None:
                 unanswered.append(Response(attempt=attempt, slot=index, answer=None, saved_at=now, fraction=fraction))
             else:
@@ -337,9 +338,9 @@ def grade_essay(*, attempt_id: int, slot: int, fraction: float, comment: str = "
         attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
         if attempt.state != Attempt.State.AWAITING_GRADING:
             return attempt
-        response = attempt.responses.get(slot=slot)
-        if attempt.questions[slot]["type"] != grading.ESSAY:
+        if not 0 <= slot < len(attempt.questions) or attempt.questions[slot]["type"] != grading.ESSAY:
             raise InvalidAnswerError(_("Seules les réponses libres se corrigent à la main."))
+        response = attempt.responses.get(slot=slot)
         response.fraction = fraction
         response.grader_comment = comment
         response.save(update_fields=["fraction", "grader_comment"])

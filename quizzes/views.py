@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -162,6 +163,22 @@ def submit(request, pk: int):
     return redirect(_with_next(reverse("quizzes:review", args=[attempt.pk]), request))
 
 
+def expected_answers(slot: dict) -> str:
+    """The fully right answers of a short or numerical question, readable: "3" or "48 – 96"."""
+    texts = []
+    for choice in slot["choices"]:
+        if choice["fraction"] < 1:
+            continue
+        if slot["type"] == grading.NUMERICAL:
+            if choice["low"] is not None and choice["high"] is not None:
+                texts.append(f"{floatformat(choice['low'], '-3')} – {floatformat(choice['high'], '-3')}")
+            elif choice["value"] is not None:
+                texts.append(str(floatformat(choice["value"], "-3")))
+        else:
+            texts.append(choice["text"])
+    return _(" ou ").join(texts)
+
+
 @login_required
 def review(request, pk: int):
     attempt = _own_attempt(request, pk)
@@ -180,11 +197,16 @@ def review(request, pk: int):
         response = responses.get(index)
         answer = response.answer if response else None
         chosen = answer if isinstance(answer, list) else [answer]
+        matched = grading.matching_choice(services.question_spec(slot), answer)
         items.append(
             {
                 "number": index + 1,
                 "slot": slot,
                 "answer": answer,
+                "matched_feedback": next(
+                    (c["feedback"] for c in slot["choices"] if matched and c["key"] == matched.key), ""
+                ),
+                "expected": expected_answers(slot),
                 "fraction": response.fraction if response else None,
                 "choices": [
                     {**choice, "chosen": choice["key"] in chosen, "right": choice["fraction"] > 0}

@@ -40,3 +40,4 @@ def ensure_migration_rows() -> None:
     _migration("people", "0002_role_groups").create_groups(apps, None)
     _migration("skills", "0002_load_crcn").load(apps, None)
     _migration("courses", "0002_catalogue_audiences_workflow").forwards(apps, None)
+    _migration("quizzes", "0002_trainer_quiz_permissions").grant(apps, None)
