@@ -50,7 +50,33 @@ class TextBlock(RequiredRichTextBlock):
         )
 
 
-class ImageBlock(blocks.StructBlock):
+class LibraryPreviewMixin:
+    """Blocks that point at a library object preview with the first one the library holds."""
+
+    preview_field = ""
+    preview_model = None
+
+    def get_preview_value(self):
+        model = self.preview_model()
+        first = model.objects.order_by("pk").first()
+        if first is None:
+            return super().get_preview_value()
+        return self.to_python({**self.preview_defaults, self.preview_field: first.pk})
+
+
+def _image_model():
+    from wagtail.images import get_image_model
+
+    return get_image_model()
+
+
+def _document_model():
+    from wagtail.documents import get_document_model
+
+    return get_document_model()
+
+
+class ImageBlock(LibraryPreviewMixin, blocks.StructBlock):
     image = ImageChooserBlock(label=_("Image"))
     alt_text = blocks.CharBlock(
         label=_("Texte alternatif"),
@@ -64,6 +90,10 @@ class ImageBlock(blocks.StructBlock):
         label = _("Image")
         template = "blocks/image.html"
         description = _("Une image avec son texte alternatif (obligatoire) et une légende.")
+
+    preview_field = "image"
+    preview_model = staticmethod(_image_model)
+    preview_defaults = {"alt_text": "Un agent verrouille son poste avant de quitter son bureau.", "caption": ""}
 
 
 class VideoBlock(blocks.StructBlock):
@@ -99,7 +129,7 @@ class VideoBlock(blocks.StructBlock):
         return cleaned
 
 
-class DocumentBlock(blocks.StructBlock):
+class DocumentBlock(LibraryPreviewMixin, blocks.StructBlock):
     document = DocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(label=_("Intitulé du lien"), max_length=200)
     description = blocks.CharBlock(label=_("Description"), required=False, max_length=300)
@@ -109,6 +139,10 @@ class DocumentBlock(blocks.StructBlock):
         label = _("Document à télécharger")
         template = "blocks/document.html"
         description = _("Un fichier à télécharger (modèle, fiche pratique), avec son format et son poids.")
+
+    preview_field = "document"
+    preview_model = staticmethod(_document_model)
+    preview_defaults = {"title": "Fiche réflexe : que faire en cas d'incident", "description": ""}
 
 
 class CalloutBlock(blocks.StructBlock):
@@ -217,7 +251,13 @@ def _quiz_chooser_block():
 QuizChooserBlock = _quiz_chooser_block()
 
 
-class QuizBlock(blocks.StructBlock):
+def _quiz_model():
+    from quizzes.models import Quiz
+
+    return Quiz
+
+
+class QuizBlock(LibraryPreviewMixin, blocks.StructBlock):
     quiz = QuizChooserBlock(label=_("Quiz"))
     intro = blocks.CharBlock(label=_("Présentation"), required=False, max_length=300)
     required = blocks.BooleanBlock(label=_("Quiz à réussir pour terminer la leçon"), required=False, default=True)
@@ -227,6 +267,10 @@ class QuizBlock(blocks.StructBlock):
         label = _("Quiz")
         template = "blocks/quiz.html"
         description = _("Un quiz noté : l'agent le passe depuis la leçon et voit sa correction.")
+
+    preview_field = "quiz"
+    preview_model = staticmethod(_quiz_model)
+    preview_defaults = {"intro": "Vérifiez ce que vous avez retenu.", "required": True}
 
 
 class LessonStreamBlock(blocks.StreamBlock):

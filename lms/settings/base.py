@@ -227,7 +227,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Wagtail.
 WAGTAIL_SITE_NAME = "Cap Numérique"
 WAGTAILADMIN_BASE_URL = SITE_URL
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Catalogue search: the database backend by default (PostgreSQL full-text search in French); an
+# OpenSearch or Elasticsearch cluster when SEARCH_URL is set (the client package of that engine,
+# e.g. opensearch-py, must then be installed beside requirements.txt).
+SEARCH_URL = env("SEARCH_URL", default="")
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="wagtail.search.backends.opensearch2")
+if SEARCH_URL:
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": SEARCH_BACKEND, "URLS": [SEARCH_URL], "INDEX": env("SEARCH_INDEX", default="capnum")}
+    }
+else:
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "french"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "odp", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
