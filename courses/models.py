@@ -176,6 +176,7 @@ class CoursePage(SignedInPageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(self)
+        context["competences"] = self.competences.select_related("competence").order_by("sort_order")
         return context
 
 
@@ -244,9 +245,19 @@ class LessonPage(SignedInPageMixin, Page):
 
 
 def _block_text(block) -> str:
-    value = block.value
+    return _value_text(block.value)
+
+
+def _value_text(value) -> str:
+    """Every word a block value holds: rich text sources, nested structures and lists."""
+    if value is None:
+        return ""
     if hasattr(value, "source"):
         return value.source
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return " ".join(str(item) for item in value.values() if isinstance(item, str))
-    return str(value)
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "items"):
+        return " ".join(_value_text(item) for item in value.values())
+    if isinstance(value, list | tuple) or hasattr(value, "__iter__"):
+        return " ".join(_value_text(item) for item in value)
+    return ""

@@ -21,5 +21,5 @@ def plain_text(text: str) -> str:
 
 def plain_query(query: str) -> str:
     """A query reduced to at most a dozen plain words; empty when nothing searchable is left."""
-    words = re.findall(r"\w+", plain_text((query or "")[:MAX_QUERY_LENGTH]))
+    words = re.findall(r"[^\W_]+", plain_text((query or "")[:MAX_QUERY_LENGTH]))
     return " ".join(words[:MAX_QUERY_WORDS])

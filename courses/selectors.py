@@ -66,14 +66,22 @@ def parse_filters(params) -> CatalogueFilters:
         return value if isinstance(value, str) and value in allowed else ""
 
     tag = params.get("tag", "")
+    if not (isinstance(tag, str) and tag and len(tag) <= 100 and _is_course_tag(tag)):
+        tag = ""
     return CatalogueFilters(
         q=plain_query(params.get("q", "")),
         domain=pick("domain", set(Domain.objects.values_list("code", flat=True))),
         level=pick("level", set(Level.values)),
         audience=pick("audience", set(Audience.objects.values_list("code", flat=True))),
         duration=pick("duration", set(DURATION_BANDS)),
-        tag=tag[:100] if isinstance(tag, str) and tag.replace("-", "").isalnum() else "",
+        tag=tag,
     )
+
+
+def _is_course_tag(slug: str) -> bool:
+    from taggit.models import Tag
+
+    return Tag.objects.filter(slug=slug, courses_coursetag_items__isnull=False).exists()
 
 
 def catalogue_courses(catalog: CatalogPage, filters: CatalogueFilters) -> QuerySet[CoursePage]:
@@ -109,10 +117,10 @@ def catalogue_courses(catalog: CatalogPage, filters: CatalogueFilters) -> QueryS
 
 def _search_course_ids(catalog: CatalogPage, query: str) -> set[int]:
     """Courses whose own text or one of whose lessons matches the query."""
-    ids = {page.pk for page in CoursePage.objects.live().descendant_of(catalog).search(query, operator="and")}
-    lesson_paths = {
-        page.path for page in LessonPage.objects.live().descendant_of(catalog).search(query, operator="and")
-    }
+    courses = CoursePage.objects.live().descendant_of(catalog).only("id")
+    lessons = LessonPage.objects.live().descendant_of(catalog).only("id", "path")
+    ids = {page.pk for page in courses.search(query, operator="and")}
+    lesson_paths = {page.path for page in lessons.search(query, operator="and")}
     if lesson_paths:
         parent_paths = {path[: -CoursePage.steplen] for path in lesson_paths}
         ids |= set(CoursePage.objects.filter(path__in=parent_paths).values_list("pk", flat=True))

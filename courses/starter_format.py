@@ -255,6 +255,8 @@ def main(argv: list[str]) -> int:
             continue
         words = ", ".join(str(lesson.word_count) for lesson in course.lessons)
         gift = "quiz ok" if course.gift_path.exists() else "NO QUIZ FILE"
+        if not course.gift_path.exists():
+            status = 1
         print(f"ok    {path.name}: {len(course.lessons)} lessons ({words} words), {gift}")
     return status
 

@@ -42,8 +42,14 @@ class QuizIndexView(IndexView):
                 ListingMenuItem(
                     EXPORT_LABEL, reverse("quiz_tools:export", args=[instance.pk]), icon_name="download", priority=50
                 ),
+                ListingMenuItem(
+                    STATISTICS_LABEL, reverse("quizzes_statistics", args=[instance.pk]), icon_name="table", priority=60
+                ),
             ]
         return buttons
+
+
+STATISTICS_LABEL = _("Statistiques")
 
 
 class QuizEditView(EditView):
@@ -63,6 +69,12 @@ class QuizEditView(EditView):
                     url=reverse("quiz_tools:export", args=[self.object.pk]),
                     icon_name="download",
                     priority=6,
+                ),
+                Button(
+                    STATISTICS_LABEL,
+                    url=reverse("quizzes_statistics", args=[self.object.pk]),
+                    icon_name="table",
+                    priority=7,
                 ),
             ]
         return buttons
@@ -138,3 +150,15 @@ def register_essay_grading_menu_item():
         icon_name="edit",
         order=225,
     )
+
+
+@hooks.register("register_admin_urls")
+def register_quiz_statistics_urls():
+    from django.urls import path
+
+    from . import views_statistics
+
+    return [
+        path("quiz/<int:pk>/statistiques/", views_statistics.quiz_statistics, name="quizzes_statistics"),
+        path("quiz/<int:pk>/statistiques.csv", views_statistics.quiz_statistics_csv, name="quizzes_statistics_csv"),
+    ]
