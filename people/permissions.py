@@ -136,3 +136,14 @@ def visible_services(user) -> QuerySet[Service]:
     if Role.HR in roles_of(user) or Role.MANAGER in roles_of(user):
         return Service.objects.filter(organisation_id=agent.organisation_id)
     return Service.objects.filter(pk=agent.service_id) if agent.service_id else Service.objects.none()
+
+
+def trained_agents(user) -> QuerySet[Agent]:
+    """The agents whose learning records a trainer may read and grade: their own organisation's
+    (every organisation for the instance administrator)."""
+    if is_administrator(user):
+        return Agent.objects.all()
+    agent = agent_of(user)
+    if agent is None or not is_trainer(user):
+        return Agent.objects.none()
+    return Agent.objects.filter(organisation_id=agent.organisation_id)

@@ -33,7 +33,7 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 
-from people.permissions import agent_of, is_administrator, is_trainer
+from people.permissions import agent_of, is_administrator, is_trainer, trained_agents
 
 from . import grading, services
 from .forms import EssayGradeForm, ImportConfirmForm, QuizImportForm
@@ -81,20 +81,10 @@ class ToolView(TrainerRequiredMixin, WagtailAdminTemplateMixin, View):
 
 
 def scoped_attempts(user) -> QuerySet[Attempt]:
-    """Attempts whose answers this user may read and grade.
-
-    A trainer: the agents of their own organisation; the instance administrator: every organisation.
-    Nobody grades their own attempts. (Belongs in people.permissions — see the hand-over report.)
-    """
-    if not is_trainer(user):
-        return Attempt.objects.none()
+    """Attempts whose answers this user may read and grade (people.permissions.trained_agents); nobody
+    grades their own attempts."""
+    attempts = Attempt.objects.filter(agent__in=trained_agents(user))
     agent = agent_of(user)
-    if is_administrator(user):
-        attempts = Attempt.objects.all()
-    elif agent is None:
-        return Attempt.objects.none()
-    else:
-        attempts = Attempt.objects.filter(agent__organisation_id=agent.organisation_id)
     return attempts.exclude(agent_id=agent.pk) if agent is not None else attempts
 
 

@@ -77,3 +77,15 @@ def test_manager_loop_does_not_hang():
     first.manager = second
     first.save()
     assert permissions.report_ids(first) == {second.pk}
+
+
+def test_trainer_reads_learning_records_of_their_organisation_only(two_organisations):
+    """A trainer's scope is their own organisation; an agent without trainer role has none."""
+    from people.factories import TrainerAgentFactory
+
+    town, epci = two_organisations
+    trainer = TrainerAgentFactory(organisation=town)
+    colleague = AgentFactory(organisation=town)
+    AgentFactory(organisation=epci)
+    assert set(permissions.trained_agents(trainer.user)) == {trainer, colleague}
+    assert not permissions.trained_agents(colleague.user).exists()
