@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from skills.models import Domain
 
-from .models import Audience, CatalogPage, CourseCompetence, CoursePage, LessonPage, Level
+from .models import Audience, CatalogPage, CourseCompetence, CoursePage, CourseTag, LessonPage, Level
 from .search import plain_query
 
 DURATION_BANDS = {
@@ -85,25 +85,31 @@ def _is_course_tag(slug: str) -> bool:
 
 
 def catalogue_courses(catalog: CatalogPage, filters: CatalogueFilters) -> QuerySet[CoursePage]:
+    # Filters on related rows are EXISTS subqueries: no join, so no DISTINCT over wide page rows.
     courses = CoursePage.objects.live().descendant_of(catalog)
     if filters.domain:
-        courses = courses.filter(competences__competence__domain__code=filters.domain)
+        courses = courses.filter(
+            Exists(CourseCompetence.objects.filter(course=OuterRef("pk"), competence__domain__code=filters.domain))
+        )
     if filters.level:
         courses = courses.filter(level=filters.level)
     if filters.audience:
-        courses = courses.filter(audiences__code=filters.audience)
+        courses = courses.filter(
+            Exists(
+                CoursePage.audiences.through.objects.filter(coursepage=OuterRef("pk"), audience__code=filters.audience)
+            )
+        )
     if filters.duration:
         low, high = DURATION_BANDS[filters.duration]
         courses = courses.filter(duration_minutes__gte=low)
         if high is not None:
             courses = courses.filter(duration_minutes__lte=high)
     if filters.tag:
-        courses = courses.filter(tags__slug=filters.tag)
+        courses = courses.filter(Exists(CourseTag.objects.filter(content_object=OuterRef("pk"), tag__slug=filters.tag)))
     if filters.q:
         courses = courses.filter(pk__in=_search_course_ids(catalog, filters.q))
     return (
-        courses.distinct()
-        .select_related("cover_image")
+        courses.select_related("cover_image")
         .prefetch_related(
             Prefetch(
                 "competences",
