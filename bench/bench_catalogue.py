@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import logging
 import os
 import platform
 import pstats
@@ -38,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.common import QueryCounter, database_label, set_up_django  # noqa: E402
 
 BENCH_SQLITE_URL = "sqlite:////tmp/capnum-bench-catalogue.sqlite3"
 SLUG_PREFIX = "bench-catalogue-"
@@ -96,37 +97,6 @@ def parse_arguments() -> argparse.Namespace:
     if min(arguments.courses, arguments.lessons, arguments.requests) < 1 or arguments.warmups < 0:
         parser.error("--courses, --lessons and --requests must be positive, --warmups zero or more")
     return arguments
-
-
-def set_up_django() -> None:
-    """Settings from the environment, a dedicated database, migrated; never the developer's var/db.sqlite3."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
-    os.environ.setdefault("DATABASE_URL", BENCH_SQLITE_URL)
-    # Production runs with DEBUG off; with it on, Django keeps every query and, on SQLite, runs an extra
-    # query per query to quote its parameters, which would be measured too.
-    os.environ.setdefault("DEBUG", "0")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import DatabaseError
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        developer_database = (ROOT / "var" / "db.sqlite3").resolve()
-        if Path(database["NAME"]).resolve() == developer_database:
-            sys.exit(f"Refusing to run against {developer_database}: point DATABASE_URL at a bench database.")
-    # Building pages runs Wagtail's index and reference tasks inline, each logged at INFO.
-    for name in ("django_tasks", "wagtail", "modelsearch"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    try:
-        call_command("migrate", interactive=False, verbosity=0)
-    except DatabaseError as exc:
-        sys.exit(
-            f"Cannot migrate the bench database ({exc}).\n"
-            "For PostgreSQL, create it first: createdb -h 127.0.0.1 -U postgres capnum_bench_catalogue"
-        )
 
 
 # Dataset
@@ -264,17 +234,6 @@ def bench_agent():
 # Measuring
 
 
-class QueryCounter:
-    """Counts the statements sent to the database (an executemany counts once)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 @dataclass
 class Measure:
     name: str
@@ -372,21 +331,6 @@ def pages_to_measure(arguments) -> list[tuple[str, str, int | None]]:
     ]
 
 
-def database_label() -> str:
-    from django.db import connection
-
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version} ({settings_dict['NAME']})"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    host = settings_dict.get("HOST") or "local socket"
-    return f"PostgreSQL {version} ({settings_dict['NAME']} on {host})"
-
-
 def print_table(measures: list[Measure]) -> None:
     header = (
         f"{'page':<26} {'median ms':>10} {'p95 ms':>8} {'min ms':>8} {'CPU ms':>7} "
@@ -406,7 +350,7 @@ def print_table(measures: list[Measure]) -> None:
 
 def main() -> int:
     arguments = parse_arguments()
-    set_up_django()
+    set_up_django(BENCH_SQLITE_URL)
     import django
     from django.test import Client
 

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import QueryCounter, database_label, set_up_django  # noqa: E402
 from bench.datasets import (  # noqa: E402
     DOMAIN,
     agent_records,
@@ -89,45 +90,6 @@ def parse_arguments() -> argparse.Namespace:
     if not arguments.sizes or min(arguments.sizes) < 1 or arguments.services < 1:
         parser.error("sizes and --services must be positive")
     return arguments
-
-
-def set_up_django() -> None:
-    """Settings from the environment, a dedicated database, migrated; never the developer's var/db.sqlite3."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
-    os.environ.setdefault("DATABASE_URL", BENCH_SQLITE_URL)
-    # Production runs with DEBUG off; with it on, Django keeps every query and, on SQLite, runs an extra
-    # query per query to quote its parameters, which would be measured too.
-    os.environ.setdefault("DEBUG", "0")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import DatabaseError
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        developer_database = (ROOT / "var" / "db.sqlite3").resolve()
-        if Path(database["NAME"]).resolve() == developer_database:
-            sys.exit(f"Refusing to run against {developer_database}: point DATABASE_URL at a bench database.")
-    try:
-        call_command("migrate", interactive=False, verbosity=0)
-    except DatabaseError as exc:
-        sys.exit(
-            f"Cannot migrate the bench database ({exc}).\n"
-            "For PostgreSQL, create it first: createdb -h 127.0.0.1 -U postgres capnum_bench"
-        )
-
-
-class QueryCounter:
-    """Counts the statements sent to the database (an executemany counts once)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 @dataclass
@@ -300,21 +262,6 @@ def bench_size(rows: int, organisation, uploader, arguments) -> tuple[list[Measu
     return measures, cleanup
 
 
-def database_label() -> str:
-    from django.db import connection
-
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version} ({settings_dict['NAME']})"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    host = settings_dict.get("HOST") or "local socket"
-    return f"PostgreSQL {version} ({settings_dict['NAME']} on {host})"
-
-
 def print_table(measures: list[Measure], arguments) -> None:
     heap = arguments.tracemalloc
     header = f"{'rows':>7}  {'step':<24} {'seconds':>8} {'rows/s':>9} {'queries':>8} {'max RSS MiB':>12}"
@@ -337,7 +284,7 @@ def print_table(measures: list[Measure], arguments) -> None:
 
 def main() -> int:
     arguments = parse_arguments()
-    set_up_django()
+    set_up_django(BENCH_SQLITE_URL)
     import django
 
     organisation, uploader = bench_organisation()

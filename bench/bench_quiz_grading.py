@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import QueryCounter, database_label, set_up_django  # noqa: E402
+
 BENCH_SQLITE_URL = "sqlite:////tmp/capnum-bench-quiz.sqlite3"
 ORGANISATION_SLUG = "bench-quiz-grading"
 QUIZ_CATEGORY = "bench-quiz-grading"  # every quiz this bench creates, so that it can remove them
@@ -107,61 +109,10 @@ def parse_arguments() -> argparse.Namespace:
     return arguments
 
 
-def set_up_django() -> None:
-    """Settings from the environment, a dedicated database, migrated; never the developer's var/db.sqlite3."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
-    os.environ.setdefault("DATABASE_URL", BENCH_SQLITE_URL)
-    os.environ.setdefault("DEBUG", "0")  # see bench/README.md: DEBUG records every query
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import DatabaseError
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        developer_database = (ROOT / "var" / "db.sqlite3").resolve()
-        if Path(database["NAME"]).resolve() == developer_database:
-            sys.exit(f"Refusing to run against {developer_database}: point DATABASE_URL at a bench database.")
-    try:
-        call_command("migrate", interactive=False, verbosity=0)
-    except DatabaseError as exc:
-        sys.exit(
-            f"Cannot migrate the bench database ({exc}).\n"
-            "For PostgreSQL, create it first: createdb -h 127.0.0.1 -U postgres capnum_bench"
-        )
-
-
-class QueryCounter:
-    """Counts the statements sent to the database (an executemany counts once)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile (share 0.95 for p95)."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def database_label() -> str:
-    from django.db import connection
-
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version} ({settings_dict['NAME']})"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    return f"PostgreSQL {version} ({settings_dict['NAME']} on {settings_dict.get('HOST') or 'local socket'})"
 
 
 # --- bench data -----------------------------------------------------------------------------------
@@ -678,7 +629,7 @@ def server_label(arguments) -> str:
 
 def main() -> int:
     arguments = parse_arguments()
-    set_up_django()
+    set_up_django(BENCH_SQLITE_URL)
     import django
 
     from people.models import Organisation
