@@ -404,3 +404,113 @@ def agent_csv(
     if modified_share:
         records = modify_records(records, share=modified_share, organisation_services=organisation_services, seed=seed)
     return render_csv(records, delimiter=delimiter, encoding=encoding)
+
+
+# --- Courses, lessons and enrolments (the progress bench) -------------------------------------------
+
+COURSE_ANGLES = (
+    "Prendre en main", "Bien utiliser", "Sécuriser", "Maîtriser", "Découvrir", "Accompagner les usagers dans",
+    "Organiser son travail avec", "Aller plus loin avec",
+)  # fmt: skip
+COURSE_SUBJECTS = (
+    "la messagerie", "le tableur", "la visioconférence", "les réseaux sociaux", "la sécurité du poste",
+    "les mots de passe", "le cloud", "la signature électronique", "le RGPD", "les données ouvertes",
+    "le traitement de texte", "les démarches en ligne", "l'accessibilité numérique", "le smartphone",
+    "le télétravail", "la gestion électronique des documents", "les outils collaboratifs", "l'hameçonnage",
+    "la sobriété numérique", "les marchés publics dématérialisés",
+)  # fmt: skip
+LESSON_STEPS = (
+    "Pourquoi c'est important", "Les notions de base", "Premiers pas", "Les gestes du quotidien",
+    "Les pièges à éviter", "Cas pratique au guichet", "Partager avec son équipe", "Protéger les données",
+    "Quand demander de l'aide", "Pour aller plus loin", "Exercice guidé", "Le point réglementaire",
+)  # fmt: skip
+COURSE_CRCN_CODES = (
+    "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.1", "5.2",
+)  # fmt: skip
+COURSE_LEVELS = ("decouverte", "intermediaire", "avance")
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    slug: str
+    title: str
+    minutes: int
+    body_index: int  # which starter lesson lends its body (modulo the number of starter lessons)
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    level: str
+    competences: tuple[tuple[str, int], ...]  # (CRCN code, target level)
+    lessons: tuple[LessonSpec, ...]
+
+    @property
+    def duration_minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+
+def course_catalogue(
+    courses: int, *, slug_prefix: str, min_lessons: int = 6, max_lessons: int = 10, seed: int = DEFAULT_SEED
+) -> list[CourseSpec]:
+    """`courses` courses with `min_lessons` to `max_lessons` lessons each (8 on average with the defaults),
+    French titles, 1 to 3 CRCN competences and a level; slugs `<slug_prefix>0000`, lessons `lecon-01`…
+    Every lesson is required (none holds a quiz), so a course is done when each of its lessons is."""
+    rng = random.Random(seed + 2)
+    specs = []
+    for number in range(courses):
+        angle, subject = rng.choice(COURSE_ANGLES), rng.choice(COURSE_SUBJECTS)
+        steps = rng.sample(LESSON_STEPS, rng.randint(min_lessons, max_lessons))
+        lessons = tuple(
+            LessonSpec(
+                slug=f"lecon-{position + 1:02d}",
+                title=f"{position + 1}. {step}",
+                minutes=rng.choice((5, 10, 10, 15, 20)),
+                body_index=rng.randrange(1000),
+            )
+            for position, step in enumerate(steps)
+        )
+        specs.append(
+            CourseSpec(
+                slug=f"{slug_prefix}{number:04d}",
+                title=f"{angle} {subject} ({number + 1})",
+                summary=f"{angle} {subject} : les gestes du quotidien, expliqués pas à pas pour les agents.",
+                level=rng.choice(COURSE_LEVELS),
+                competences=tuple(
+                    (code, rng.randint(1, 5)) for code in rng.sample(COURSE_CRCN_CODES, rng.randint(1, 3))
+                ),
+                lessons=lessons,
+            )
+        )
+    return specs
+
+
+@dataclass(frozen=True)
+class EnrolmentPlan:
+    course: int  # index in the catalogue
+    visited: int  # lessons opened, the first ones of the course
+    completed: int  # lessons done among those (the first ones); == the course's lessons: the course is done
+
+
+def heavy_learner_plan(
+    lesson_counts: list[int], *, enrolments: int = 100, completed_share: float = 0.3, seed: int = DEFAULT_SEED
+) -> list[EnrolmentPlan]:
+    """One agent's enrolments in the first `enrolments` courses of a catalogue whose courses have
+    `lesson_counts` lessons: `completed_share` of them finished (every lesson done), the others in progress
+    with at least two lessons opened and at least one left to do."""
+    if enrolments > len(lesson_counts):
+        raise ValueError(f"{enrolments} enrolments need at least as many courses, not {len(lesson_counts)}")
+    rng = random.Random(seed + 3)
+    finished = set(rng.sample(range(enrolments), round(enrolments * completed_share)))
+    plans = []
+    for course in range(enrolments):
+        lessons = lesson_counts[course]
+        if course in finished:
+            plans.append(EnrolmentPlan(course, lessons, lessons))
+            continue
+        visited = rng.randint(min(2, lessons), lessons)
+        completed = rng.randint(max(0, visited - 2), min(visited, lessons - 1))
+        plans.append(EnrolmentPlan(course, visited, completed))
+    return plans

@@ -14,6 +14,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from quizzes.models import Quiz
 from skills.models import LEVEL_VALIDATORS
 
 from .blocks import LessonStreamBlock
@@ -225,6 +226,17 @@ class LessonPage(SignedInPageMixin, Page):
     def search_text(self) -> str:
         return plain_text(self.title + " " + " ".join(_block_text(block) for block in self.body))
 
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            sync_lesson_quizzes(self)
+        return result
+
+    def quiz_blocks(self) -> dict[int, bool]:
+        """The quizzes this lesson's body holds, each with whether it must be passed."""
+        return quiz_blocks(self.body.raw_data if hasattr(self.body, "raw_data") else self.body)
+
     def get_context(self, request, *args, **kwargs):
         from .selectors import course_outline
 
@@ -261,3 +273,47 @@ def _value_text(value) -> str:
     if isinstance(value, list | tuple) or hasattr(value, "__iter__"):
         return " ".join(_value_text(item) for item in value)
     return ""
+
+
+class LessonQuiz(models.Model):
+    """Which quizzes a lesson holds, kept in step with its body on every save: progress finds the lessons
+    a passed quiz completes, and the quizzes a course requires, with one indexed query."""
+
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="quiz_links")
+    quiz = models.ForeignKey("quizzes.Quiz", on_delete=models.CASCADE, related_name="lesson_links")
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("quiz d'une leçon")
+        verbose_name_plural = _("quiz des leçons")
+        constraints = [models.UniqueConstraint(fields=["lesson", "quiz"], name="lesson_quiz_once")]
+
+    def __str__(self):
+        return f"{self.lesson_id} → {self.quiz_id}"
+
+
+def quiz_blocks(raw_blocks) -> dict[int, bool]:
+    """Quiz ids found in raw StreamField data, with `required` (a quiz twice is required if either is)."""
+    found: dict[int, bool] = {}
+    for block in raw_blocks or []:
+        if not isinstance(block, dict) or block.get("type") != "quiz":
+            continue
+        value = block.get("value") or {}
+        quiz_id = value.get("quiz")
+        if isinstance(quiz_id, int):
+            found[quiz_id] = found.get(quiz_id, False) or bool(value.get("required", True))
+    return found
+
+
+def sync_lesson_quizzes(lesson: LessonPage) -> None:
+    wanted = lesson.quiz_blocks()
+    existing = set(Quiz.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    LessonQuiz.objects.filter(lesson=lesson).exclude(quiz_id__in=existing).delete()
+    current = {link.quiz_id: link for link in LessonQuiz.objects.filter(lesson=lesson)}
+    for quiz_id in existing:
+        link = current.get(quiz_id)
+        if link is None:
+            LessonQuiz.objects.create(lesson=lesson, quiz_id=quiz_id, required=wanted[quiz_id])
+        elif link.required != wanted[quiz_id]:
+            link.required = wanted[quiz_id]
+            link.save(update_fields=["required"])

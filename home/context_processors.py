@@ -17,6 +17,7 @@ def navigation(request):
         items.append((catalog.url, _("Catalogue")))
     if permissions.is_hr(user):
         items.append((reverse("people:agent_list"), _("Agents")))
+        items.append((reverse("certificates:hr_list"), _("Attestations")))
     if permissions.is_trainer(user):
         items.append((reverse("wagtailadmin_home"), _("Espace formateur")))
     return {"nav_items": items, "current_agent": permissions.agent_of(user)}

@@ -17,6 +17,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("people.urls")),
     path("", include("quizzes.urls")),
+    path("", include("progress.urls")),
+    path("", include("paths.urls")),
+    path("", include("certificates.urls")),
     path("", include("home.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -221,3 +222,29 @@ class AgentImport(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class Notification(models.Model):
+    """A message in an agent's in-app notification list (Mon espace), often with an e-mail beside it.
+
+    Rooms to the right notify through `people.notifications.notify`; a `key` makes a notification
+    exist once (a retried task or a second beat process cannot add it twice).
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("type"), max_length=40)
+    title = models.CharField(_("titre"), max_length=255)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("lien"), max_length=500, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["agent", "-created_at"])]
+
+    def __str__(self):
+        return self.title

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import grading
 from .models import Attempt, Quiz, Response, ResponseChoice
-from .signals import attempt_graded
+from .signals import attempt_graded, attempt_started
 
 MAX_TEXT_ANSWER = 20_000
 MAX_SHORT_ANSWER = 1_000
@@ -202,7 +202,7 @@ def start_attempt(*, quiz_id: int, agent_id: int, now: datetime | None = None, s
         number = Attempt.objects.filter(quiz=quiz, agent_id=agent_id).count() + 1
         try:
             with transaction.atomic():
-                return Attempt.objects.create(
+                attempt = Attempt.objects.create(
                     quiz=quiz,
                     quiz_title=quiz.title,
                     agent_id=agent_id,
@@ -216,6 +216,9 @@ def start_attempt(*, quiz_id: int, agent_id: int, now: datetime | None = None, s
                         "questions": [question_snapshot(q, rng, quiz.shuffle_choices) for q in questions],
                     },
                 )
+            values = {"attempt_id": attempt.pk, "agent_id": agent_id, "quiz_id": quiz.pk}
+            transaction.on_commit(lambda: attempt_started.send(sender=Attempt, **values))
+            return attempt
         except IntegrityError:
             # Another tab started it at the same moment: resume that one.
             return Attempt.objects.get(quiz=quiz, agent_id=agent_id, state=Attempt.State.IN_PROGRESS)

@@ -57,3 +57,39 @@ class Competence(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class Evidence(models.Model):
+    """One piece of evidence that an agent reached a level on a competence, with its date and source.
+
+    Rooms to the right record it through `skills.services.record_evidence`; the same source never counts
+    twice for the same competence (a course completed again adds nothing).
+    """
+
+    class Source(models.TextChoices):
+        COURSE = "course", _("Cours terminé")
+        QUIZ = "quiz", _("Quiz réussi")
+        POSITIONING = "positioning", _("Test de positionnement")
+        PIX = "pix", _("Résultat Pix")
+
+    agent = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="evidence")
+    competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="evidence")
+    level = models.PositiveSmallIntegerField(_("niveau"), validators=LEVEL_VALIDATORS)
+    source = models.CharField(_("origine"), max_length=20, choices=Source.choices)
+    source_ref = models.CharField(
+        _("référence de l'origine"), max_length=100, help_text=_("Identifiant de ce qui la prouve, ex. course:12.")
+    )
+    label = models.CharField(_("libellé"), max_length=255, help_text=_("Titre du cours, du quiz ou de la campagne."))
+    observed_at = models.DateTimeField(_("date"))
+
+    class Meta:
+        verbose_name = _("preuve de compétence")
+        verbose_name_plural = _("preuves de compétences")
+        ordering = ["-observed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "competence", "source", "source_ref"], name="evidence_once"),
+        ]
+        indexes = [models.Index(fields=["agent", "competence"])]
+
+    def __str__(self):
+        return f"{self.competence.code} niveau {self.level} ({self.get_source_display()})"

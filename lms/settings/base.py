@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -27,6 +28,9 @@ INSTALLED_APPS = [
     "skills",
     "quizzes",
     "courses",
+    "progress",
+    "paths",
+    "certificates",
     "home",
     # Wagtail.
     "wagtail.contrib.forms",
@@ -229,6 +233,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks beat starts with (django-celery-beat copies them to its table, where an operator can
+# change them in the admin).
+CELERY_BEAT_SCHEDULE = {
+    "progress-send-statements": {"task": "progress.tasks.send_statements", "schedule": 60.0},
+    "certificates-requeue-stuck": {"task": "certificates.tasks.requeue_stuck_certificates", "schedule": 300.0},
+    "paths-send-notifications": {"task": "paths.tasks.send_notifications", "schedule": 3600.0},
+    "paths-run-rules": {"task": "paths.tasks.run_rules", "schedule": crontab(hour=2, minute=30)},
+}
+
+# Learning Record Store: with LRS_ENDPOINT set (e.g. https://lrs.example.org/xAPI), the learning
+# record is sent there as xAPI 1.0.3 statements, in batches, by a Celery task.
+LRS_ENDPOINT = env("LRS_ENDPOINT", default="")
+LRS_USERNAME = env("LRS_USERNAME", default="")
+LRS_PASSWORD = env("LRS_PASSWORD", default="")
+LRS_TIMEOUT = env.float("LRS_TIMEOUT", default=10.0)
+LRS_BATCH_SIZE = env.int("LRS_BATCH_SIZE", default=100)
+
+# Open Badges: the platform's Ed25519 private key (32 bytes, base64) signs the credentials exported with
+# certificates (DataIntegrityProof, eddsa-jcs-2022). Unset: credentials are exported unsigned.
+OPENBADGES_SIGNING_KEY = env("OPENBADGES_SIGNING_KEY", default="")
 
 # Wagtail.
 WAGTAIL_SITE_NAME = "Cap Numérique"
