@@ -231,6 +231,16 @@ def verify(label: str, batch: list, results: list, sample: int) -> str:
     return checked + (", QR codes decoded" if zxingcpp is not None else " (zxing-cpp missing: QR not decoded)")
 
 
+def reference_loop_ms() -> float:
+    """CPU time of `sum(range(10**6))`, best of 5: a yardstick to compare this machine with another."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.process_time()
+        sum(range(10**6))
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def accelerated() -> str:
     try:
         import _rl_accel  # noqa: F401
@@ -254,7 +264,8 @@ def main() -> int:
     print(
         f"Python {platform.python_version()}, ReportLab {reportlab.Version} "
         f"(C accelerator rl_accel: {accelerated()}), qrcode {qrcode_version(qrcode)}; "
-        f"load average {', '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs"
+        f"load average {', '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs; "
+        f"yardstick sum(range(10**6)) {reference_loop_ms():.1f} ms CPU"
     )
     print(f"{arguments.count} certificates per row, {arguments.warmups} warm-ups; target ≥ {TARGET_PER_SECOND:.0f}/s\n")
     rows, notes = [], []

@@ -72,6 +72,9 @@ class Certificate(models.Model):
     course_completion = models.ForeignKey(
         "progress.CourseCompletion", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
     )
+    path_completion = models.ForeignKey(
+        "paths.PathCompletion", on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
     language = models.CharField(_("langue"), max_length=10, default="fr")
     snapshot = models.JSONField(_("ce qu'elle atteste"), editable=False)
@@ -112,6 +115,16 @@ class Certificate(models.Model):
                 fields=["course_completion"],
                 condition=models.Q(replaced_at__isnull=True, course_completion__isnull=False),
                 name="certificate_once_per_course_completion",
+            ),
+            models.UniqueConstraint(
+                fields=["path_completion"],
+                condition=models.Q(replaced_at__isnull=True, path_completion__isnull=False),
+                name="certificate_once_per_path_completion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(course_completion__isnull=True, path_completion__isnull=False)
+                | models.Q(course_completion__isnull=False, path_completion__isnull=True),
+                name="certificate_attests_one_completion",
             ),
         ]
         indexes = [

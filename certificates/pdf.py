@@ -7,20 +7,26 @@ CJK) is printed as U+FFFD. Text is drawn straight on the canvas, never through P
 name such as "<b>Léa</b>" or "A & B" is printed as typed. Right-to-left scripts are drawn in logical
 order without shaping (ReportLab does no bidi here): readable enough for a name, and never a crash.
 
-Everything that does not depend on the certificate is computed once per process, because a batch
-(a whole department finishing a compulsory course) renders thousands; bench/bench_certificate_render.py
-measures it:
+Speed: a batch (a whole department finishing a compulsory course) renders thousands, so everything that
+does not depend on the certificate is computed once per process (bench/bench_certificate_render.py):
 
-- no platypus: lines are wrapped here from word widths computed once per text;
-- font subsets: every page starts its subset with the same French letters, so most certificates use the
-  same subset, and its embedded file (subset, compressed), widths and ToUnicode map are built once and
-  reused (`_embed_fonts`) instead of ReportLab subsetting and compressing the font for every document;
+- no platypus: text is wrapped here from word widths (a character → width table, no Python loop per
+  character) and each block is drawn as one text object;
+- font subsets: every page starts both fonts' subsets with the same French letters (SUBSET_SEED), so
+  most certificates use the same subsets, whose embedded files (subset, compressed), widths and
+  ToUnicode maps are built once (`_subset_parts`) instead of ReportLab subsetting and compressing the
+  fonts for every document (`_embed_fonts`); a name with other letters only misses that cache;
 - the logo is decoded, flattened on white, scaled down and compressed once per distinct bytes;
-- the QR code is a small grey image (one per page, compressed with zlib), built with a fixed mask
-  pattern: choosing the "best" of the eight masks costs about 10 times the rest of the QR code, and every
-  reader decodes any mask;
-- the page's own content stream is left uncompressed: it is a few kilobytes, and ReportLab would
-  encode it in ASCII85 on top of zlib, in pure Python.
+- the QR code is a grey image (4 pixels per module, zlib), built with qrcode at a fixed mask pattern
+  (choosing the "best" of the eight costs ten times the rest, and every reader decodes any mask) from
+  codewords computed here (`_qr_codewords`: the same as qrcode's, a test compares them, 4× faster);
+- the page's content stream is left uncompressed: a few kilobytes, which ReportLab would encode in
+  ASCII85 on top of zlib, in pure Python (ReportLab's C accelerator, rl_accel, is not installed).
+
+This reaches into a few ReportLab internals (`Canvas._doc`, `TTFont.state`, `PDFDocument.delayedFonts`,
+the image XObject registration of `drawImage`); ReportLab is pinned, and the tests (fonts embedded,
+text extracted, images and QR code read back) would show a change. Meant for one thread per process
+(Celery prefork): subsetting reads the font file through one shared file position.
 """
 
 from __future__ import annotations
@@ -79,7 +85,7 @@ LOGO_MAX_SOURCE_PIXELS = 40_000_000  # refuse to decode bigger images (decompres
 HEADER_TOP = PAGE_HEIGHT - 16 * mm
 QR_SIZE = 26 * mm
 QR_PIXELS_PER_MODULE = 4  # so that a viewer that smooths images still prints sharp modules
-QR_MASK = 4  # fixed mask pattern: see the module docstring
+QR_MASK = 0  # fixed mask pattern, the cheapest to apply: see the module docstring
 BOTTOM_BLOCK = 18 * mm  # bottom of the verification and signature blocks, above the footer
 SIGNATURE_WIDTH = 72 * mm
 GAP = 4 * mm
@@ -119,19 +125,29 @@ class CertificateData:
 # --- Text measuring and wrapping ------------------------------------------------------------------
 
 
+class _Widths(dict):
+    """Advance widths by character; a character the font lacks has the font's default width."""
+
+    def __init__(self, widths: dict[str, float], default: float):
+        super().__init__(widths)
+        self.default = default
+
+    def __missing__(self, char: str) -> float:
+        return self.default
+
+
 class _Font:
-    """A registered TrueType font with cheap widths: in thousandths of the font size, from its table."""
+    """A registered TrueType font with cheap widths, in thousandths of the font size (as ReportLab's
+    stringWidth computes them, without a Python-level loop)."""
 
     def __init__(self, name: str):
         self.name = name
         face = pdfmetrics.getFont(name).face
-        self._widths = face.charWidths
-        self._default = face.defaultWidth
+        self._widths = _Widths({chr(code): width for code, width in face.charWidths.items()}, face.defaultWidth)
         self.space = self.units(" ")
 
     def units(self, text: str) -> float:
-        get, default = self._widths.get, self._default
-        return sum(get(ord(char), default) for char in text)
+        return sum(map(self._widths.__getitem__, text))
 
     def width(self, text: str, size: float) -> float:
         return self.units(text) * size / 1000
@@ -142,10 +158,8 @@ class _Font:
 
     def split_word(self, word: str, limit: float) -> list[str]:
         """`word` cut into pieces no wider than `limit` units (each at least one character)."""
-        get, default = self._widths.get, self._default
         pieces, start, used = [], 0, 0.0
-        for index, char in enumerate(word):
-            width = get(ord(char), default)
+        for index, width in enumerate(map(self._widths.__getitem__, word)):
             if used + width > limit and index > start:
                 pieces.append(word[start:index])
                 start, used = index, 0.0
@@ -241,7 +255,7 @@ def _draw_lines(canvas: Canvas, font: _Font, size: float, colour, lines) -> None
     text.setFillColor(colour)
     for x, baseline, line in lines:
         text.setTextOrigin(x, baseline)
-        text.textOut(line)
+        text.textLine(line)  # textOut would measure the line again to advance the cursor
     canvas.drawText(text)
 
 
@@ -610,11 +624,50 @@ def filename_for(data: CertificateData) -> str:
     return f"attestation-{code}.pdf"
 
 
-def _competence_line(competence: CertificateCompetence) -> str:
-    text = f"{clean_text(competence.code)} {clean_text(competence.name)}".strip()
-    if competence.level:
-        text = _("%(competence)s — niveau %(level)d") % {"competence": text, "level": competence.level}
-    return text
+@dataclass(frozen=True)
+class _Texts:
+    """What the page prints, through `clean_text()` once: NFC, no control characters, U+FFFD for what the
+    fonts cannot draw. Drawn as is, never parsed as markup."""
+
+    code: str
+    url: str
+    agent: str
+    organisation: str
+    title: str
+    heading: str
+    statement: str
+    signatory_name: str
+    signatory_title: str
+    footer: str
+    competences: tuple[str, ...]
+
+
+def _texts(data: CertificateData) -> _Texts:
+    def text(value: object) -> str:
+        return clean_text(value if value is not None else "").strip()
+
+    statement = text(data.statement) or DEFAULT_STATEMENT
+    if data.kind == "path" and statement == DEFAULT_STATEMENT:
+        statement = _("a suivi avec succès le parcours")
+    competences = []
+    for competence in data.competences:
+        line = f"{text(competence.code)} {text(competence.name)}".strip()
+        if competence.level:
+            line = _("%(competence)s — niveau %(level)d") % {"competence": line, "level": competence.level}
+        competences.append(line)
+    return _Texts(
+        code=text(data.code),
+        url=text(data.verification_url),
+        agent=text(data.agent_name),
+        organisation=text(data.organisation),
+        title=text(data.title),
+        heading=text(data.heading) or DEFAULT_HEADING,
+        statement=statement,
+        signatory_name=text(data.signatory_name),
+        signatory_title=text(data.signatory_title),
+        footer=text(data.footer),
+        competences=tuple(competences),
+    )
 
 
 @dataclass
@@ -632,27 +685,27 @@ class _Competences:
         return self.heading.height + 1 * mm + self.body_height
 
 
-def _plan_competences(competences: tuple[CertificateCompetence, ...], room: float) -> _Competences | None:
+def _plan_competences(lines: tuple[str, ...], room: float) -> _Competences | None:
     """The largest size and fewest columns that hold every competence in `room` points; when even the
     smallest cannot, as many as fit and a line saying how many more there are (never off the page)."""
-    if not competences:
+    if not lines:
         return None
     regular, bold = _fonts()
     heading = _Block(bold, 8.5, [_("Compétences numériques attestées (référentiel CRCN)")])
     room -= heading.height + 1 * mm
     if room < _COMPETENCE_LAYOUTS[-1][0] * 1.2:
         return None
-    items = [regular.measure(_competence_line(competence)) for competence in competences]
+    items = [regular.measure(line) for line in lines]
     for size, columns in _COMPETENCE_LAYOUTS:
-        lines, height, width = _columns(regular, items, size, columns)
+        column_lines, height, width = _columns(regular, items, size, columns)
         if height <= room:
-            return _Competences(heading, size, lines, width, height)
+            return _Competences(heading, size, column_lines, width, height)
     shown = len(items)
     while height > room and shown:
         shown -= 1
         more = _("… et %(count)d autres compétences") % {"count": len(items) - shown}
-        lines, height, width = _columns(regular, [*items[:shown], regular.measure(more)], size, columns)
-    return _Competences(heading, size, lines, width, height) if height <= room else None
+        column_lines, height, width = _columns(regular, [*items[:shown], regular.measure(more)], size, columns)
+    return _Competences(heading, size, column_lines, width, height) if height <= room else None
 
 
 def _columns(font: _Font, items: list, size: float, columns: int):
@@ -704,36 +757,32 @@ def _draw_frame(canvas: Canvas, accent) -> None:
     canvas.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset)
 
 
-def _draw_header(canvas: Canvas, data: CertificateData, accent) -> float:
+def _draw_header(canvas: Canvas, texts: _Texts, logo: _Image | None, accent) -> float:
     """Logo (scaled into LOGO_BOX, aspect kept) and organisation name at the top left, the certificate
     number at the top right; returns the y under the header."""
     regular, bold = _fonts()
     box_width, box_height = LOGO_BOX
-    bottom = HEADER_TOP - box_height
     x = MARGIN
-    logo = _logo(data.logo)
     if logo is not None:
         scale = min(box_width / logo.width, box_height / logo.height)
         width, height = logo.width * scale, logo.height * scale
         _draw_image(canvas, logo, MARGIN, HEADER_TOP - height, width, height)
         x += width + GAP
-    number = _("Attestation n° %(code)s") % {"code": clean_text(data.code)}
+    number = _("Attestation n° %(code)s") % {"code": texts.code}
     number_width = regular.width(number, 8)
-    canvas.setFont(regular.name, 8)
-    canvas.setFillColor(MUTED)
-    canvas.drawRightString(PAGE_WIDTH - MARGIN, HEADER_TOP - 8, number)
-    organisation = clean_text(data.organisation).strip()
-    if organisation:
+    _draw_lines(canvas, regular, 8, MUTED, [(PAGE_WIDTH - MARGIN - number_width, HEADER_TOP - 8, number)])
+    if texts.organisation:
         width = PAGE_WIDTH - MARGIN - number_width - GAP - x
-        block = _fit(bold, organisation, width, _ORGANISATION_SIZES, max_lines=3)
+        block = _fit(bold, texts.organisation, width, _ORGANISATION_SIZES, max_lines=3)
         _draw_left(canvas, block, x, HEADER_TOP - max(0, (box_height - block.height) / 2), accent)
-    return bottom
+    return HEADER_TOP - box_height
 
 
-def _draw_verification(canvas: Canvas, data: CertificateData, accent, right: float) -> float:
-    """QR code, code and URL at the bottom left, up to `right`; returns the top of the block."""
+def _draw_verification(canvas: Canvas, texts: _Texts, url: str, accent, right: float) -> float:
+    """QR code of `url`, the code and the URL printed in full at the bottom left, up to `right`; returns
+    the top of the block."""
     regular, bold = _fonts()
-    qr = _qr_image(data.verification_url)
+    qr = _qr_image(url)
     x = MARGIN
     if qr is not None:
         _draw_image(canvas, qr, MARGIN, BOTTOM_BLOCK, QR_SIZE, QR_SIZE)
@@ -742,22 +791,20 @@ def _draw_verification(canvas: Canvas, data: CertificateData, accent, right: flo
     top = BOTTOM_BLOCK + QR_SIZE - 3 * mm
     label = _Block(regular, 7.5, [_ellipsis(regular, _("Code de vérification"), 7.5, width)])
     top = _draw_left(canvas, label, x, top, MUTED)
-    code = _fit(bold, clean_text(data.code), width, ((14, 1), (12, 1), (10, 1), (8, 2)), max_lines=2)
+    code = _fit(bold, texts.code, width, ((14, 1), (12, 1), (10, 1), (8, 2)), max_lines=2)
     top = _draw_left(canvas, code, x, top - 1, accent) - 2 * mm
     prompt = _Block(regular, 7.5, [_ellipsis(regular, _("Vérifier cette attestation en ligne :"), 7.5, width)])
     top = _draw_left(canvas, prompt, x, top, MUTED)
-    url = clean_text(data.verification_url)
     # Printed in full: smaller until it holds on one line, then broken between characters.
-    url_block = _fit(regular, url, width, ((8.5, 1), (8, 1), (7.5, 1), (7, 1), (6.5, 1), (6, 1), (6, 3)), max_lines=3)
-    _draw_left(canvas, url_block, x, top - 1, INK)
+    sizes = ((8.5, 1), (8, 1), (7.5, 1), (7, 1), (6.5, 1), (6, 1), (6, 3))
+    _draw_left(canvas, _fit(regular, texts.url, width, sizes, max_lines=3), x, top - 1, INK)
     return BOTTOM_BLOCK + QR_SIZE
 
 
-def _draw_signatory(canvas: Canvas, data: CertificateData) -> float:
+def _draw_signatory(canvas: Canvas, texts: _Texts) -> float:
     """The signatory's title, a line to sign on and their name, at the bottom right; returns the top of
     the block (the bottom of the verification block when there is no signatory)."""
-    name, title = clean_text(data.signatory_name).strip(), clean_text(data.signatory_title).strip()
-    if not (name or title):
+    if not (texts.signatory_name or texts.signatory_title):
         return BOTTOM_BLOCK
     regular, bold = _fonts()
     left = PAGE_WIDTH - MARGIN - SIGNATURE_WIDTH
@@ -766,63 +813,48 @@ def _draw_signatory(canvas: Canvas, data: CertificateData) -> float:
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
     canvas.line(left + 6 * mm, line_y, left + SIGNATURE_WIDTH - 6 * mm, line_y)
-    if name:
-        block = _fit(regular, name, SIGNATURE_WIDTH, _SIGNATORY_SIZES, max_lines=2)
+    if texts.signatory_name:
+        block = _fit(regular, texts.signatory_name, SIGNATURE_WIDTH, _SIGNATORY_SIZES, max_lines=2)
         _draw_centred(canvas, block, line_y - 2 * mm, INK, centre)
     top = BOTTOM_BLOCK + QR_SIZE
-    if title:
-        _draw_centred(canvas, _fit(bold, title, SIGNATURE_WIDTH, _SIGNATORY_SIZES, max_lines=2), top, INK, centre)
+    if texts.signatory_title:
+        block = _fit(bold, texts.signatory_title, SIGNATURE_WIDTH, _SIGNATORY_SIZES, max_lines=2)
+        _draw_centred(canvas, block, top, INK, centre)
     return top
 
 
-def _draw_footer(canvas: Canvas, data: CertificateData) -> None:
-    text = clean_text(data.footer).strip()
-    if not text:
-        return
-    regular, _bold = _fonts()
-    block = _fit(regular, text, CONTENT_WIDTH, _FOOTER_SIZES, max_lines=2)
-    _draw_centred(canvas, block, FRAME_INSET + 2 * mm + 4 * mm + block.height, MUTED)
+def _draw_footer(canvas: Canvas, texts: _Texts) -> None:
+    if texts.footer:
+        regular, _bold = _fonts()
+        block = _fit(regular, texts.footer, CONTENT_WIDTH, _FOOTER_SIZES, max_lines=2)
+        _draw_centred(canvas, block, FRAME_INSET + 6 * mm + block.height, MUTED)
 
 
-def _statement(data: CertificateData) -> str:
-    """The design's statement (the default one when empty); the default one says "le parcours" for a path."""
-    statement = clean_text(data.statement).strip() or DEFAULT_STATEMENT
-    if data.kind == "path" and statement == DEFAULT_STATEMENT:
-        return _("a suivi avec succès le parcours")
-    return statement
-
-
-def _draw_body(canvas: Canvas, data: CertificateData, accent, top: float, bottom: float) -> None:
+def _draw_body(canvas: Canvas, data: CertificateData, texts: _Texts, accent, top: float, bottom: float) -> None:
     """Heading, agent, statement, title, date and duration, then the competences in the room left; the
     whole centred between the header and the bottom blocks."""
     regular, bold = _fonts()
-    heading = _fit(bold, clean_text(data.heading).strip() or DEFAULT_HEADING, CONTENT_WIDTH, _HEADING_SIZES, 2)
-    name = _fit(bold, clean_text(data.agent_name).strip(), CONTENT_WIDTH, _NAME_SIZES, 6)
-    statement = _fit(regular, _statement(data), CONTENT_WIDTH, _STATEMENT_SIZES, 3)
-    title = _fit(bold, clean_text(data.title).strip(), CONTENT_WIDTH, _TITLE_SIZES, 6)
     parts = [_("le %(date)s") % {"date": date_format(data.completed_at, "j F Y")}]
     if data.duration_minutes and data.duration_minutes > 0:
         parts.append(_("Durée : %(duration)s") % {"duration": format_minutes(data.duration_minutes)})
-    when = _fit(regular, "   ·   ".join(parts), CONTENT_WIDTH, ((12, 1), (11, 2)), 2)
-    # (gap above, block, colour); the rule under the heading is drawn in the first gap.
-    rows = [
-        (0, heading, accent),
-        (10 * mm, name, INK),
-        (2.5 * mm, statement, MUTED),
-        (2.5 * mm, title, accent),
-        (3 * mm, when, INK),
+    rows = [  # (space above, block, colour); the rule under the heading is drawn in the second space
+        (0, _fit(bold, texts.heading, CONTENT_WIDTH, _HEADING_SIZES, max_lines=2), accent),
+        (10 * mm, _fit(bold, texts.agent, CONTENT_WIDTH, _NAME_SIZES, max_lines=6), INK),
+        (2.5 * mm, _fit(regular, texts.statement, CONTENT_WIDTH, _STATEMENT_SIZES, max_lines=3), MUTED),
+        (2.5 * mm, _fit(bold, texts.title, CONTENT_WIDTH, _TITLE_SIZES, max_lines=6), accent),
+        (3 * mm, _fit(regular, "   ·   ".join(parts), CONTENT_WIDTH, ((12, 1), (11, 2)), max_lines=2), INK),
     ]
-    used = sum(gap + block.height for gap, block, _colour in rows)
-    competences = _plan_competences(tuple(data.competences), top - bottom - used - 6 * mm)
+    used = sum(space + block.height for space, block, _colour in rows)
+    competences = _plan_competences(texts.competences, top - bottom - used - 6 * mm)
     if competences is not None:
         used += 6 * mm + competences.height
     y = top - max(0.0, top - bottom - used) * 0.45  # a little above the centre
-    for index, (gap, block, colour) in enumerate(rows):
+    for index, (space, block, colour) in enumerate(rows):
         if index == 1:
             canvas.setStrokeColor(accent)
             canvas.setLineWidth(1.2)
             canvas.line(CENTRE - 20 * mm, y - 3.5 * mm, CENTRE + 20 * mm, y - 3.5 * mm)
-        y = _draw_centred(canvas, block, y - gap, colour)
+        y = _draw_centred(canvas, block, y - space, colour)
     if competences is not None:
         _draw_competences(canvas, competences, y - 6 * mm)
 
@@ -830,6 +862,7 @@ def _draw_body(canvas: Canvas, data: CertificateData, accent, top: float, bottom
 def render_certificate(data: CertificateData) -> tuple[str, str, bytes]:
     """Render the certificate; returns (filename, "application/pdf", PDF bytes)."""
     regular, _bold = _fonts()
+    texts = _texts(data)
     accent = accent_colour(data.accent_colour)
     buffer = io.BytesIO()
     canvas = Canvas(
@@ -839,22 +872,22 @@ def render_certificate(data: CertificateData) -> tuple[str, str, bytes]:
         initialFontName=regular.name,  # otherwise the page references a non-embedded Helvetica
         lang=get_language() or settings.LANGUAGE_CODE,
     )
-    heading = clean_text(data.heading).strip() or DEFAULT_HEADING
-    agent = clean_text(data.agent_name).strip()
-    title = clean_text(data.title).strip()
-    canvas.setTitle(f"{heading} — {agent}" if agent else heading)
-    canvas.setAuthor(clean_text(data.organisation).strip())
-    subject = _("Parcours « %(title)s », attestation n° %(code)s") if data.kind == "path" else None
-    subject = subject or _("Formation « %(title)s », attestation n° %(code)s")
-    canvas.setSubject(subject % {"title": title, "code": clean_text(data.code)})
+    canvas.setTitle(f"{texts.heading} — {texts.agent}" if texts.agent else texts.heading)
+    canvas.setAuthor(texts.organisation)
+    if data.kind == "path":
+        subject = _("Parcours « %(title)s », attestation n° %(code)s")
+    else:
+        subject = _("Formation « %(title)s », attestation n° %(code)s")
+    canvas.setSubject(subject % {"title": texts.title, "code": texts.code})
     canvas.setCreator(settings.WAGTAIL_SITE_NAME)
     _seed_fonts(canvas)
     _draw_frame(canvas, accent)
-    header_bottom = _draw_header(canvas, data, accent)
+    header_bottom = _draw_header(canvas, texts, _logo(data.logo), accent)
     signature_right = PAGE_WIDTH - MARGIN - SIGNATURE_WIDTH - GAP
-    bottom = max(_draw_verification(canvas, data, accent, signature_right), _draw_signatory(canvas, data))
-    _draw_footer(canvas, data)
-    _draw_body(canvas, data, accent, header_bottom - 4 * mm, bottom + 5 * mm)
+    verification_top = _draw_verification(canvas, texts, data.verification_url, accent, signature_right)
+    bottom = max(verification_top, _draw_signatory(canvas, texts))
+    _draw_footer(canvas, texts)
+    _draw_body(canvas, data, texts, accent, header_bottom - 4 * mm, bottom + 5 * mm)
     canvas.showPage()
     _embed_fonts(canvas)
     canvas.save()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from paths.models import PathCompletion
 from people.models import Agent
 from progress.models import CourseCompletion
 
@@ -64,6 +65,23 @@ def course_snapshot(completion: CourseCompletion, agent: Agent) -> dict:
     }
 
 
+def path_snapshot(completion: PathCompletion, agent: Agent) -> dict:
+    """What a path certificate attests, frozen at issuance."""
+    return {
+        "kind": Certificate.Kind.PATH,
+        "agent_name": agent.full_name,
+        "organisation": agent.organisation.name,
+        "title": completion.path_title,
+        "duration_minutes": completion.duration_minutes,
+        "completed_at": timezone.localtime(completion.completed_at).date().isoformat(),
+        "competences": completion.competences,
+        "courses": [course["title"] for course in completion.courses],
+        "score": None,
+        "path_id": completion.path_id,
+        **_design_values(agent.organisation_id),
+    }
+
+
 def _enqueue_render(certificate_id: int) -> None:
     from .tasks import render_certificate
 
@@ -97,6 +115,31 @@ def issue_course_certificate(*, completion_id: int, now: datetime | None = None)
             _enqueue_render(certificate.pk)
     except IntegrityError:
         return Certificate.objects.get(course_completion=completion, replaced_at__isnull=True)
+    return certificate
+
+
+def issue_path_certificate(*, path_completion_id: int, now: datetime | None = None) -> Certificate:
+    """The certificate of a path completion, created once (same guarantees as for a course)."""
+    now = now or timezone.now()
+    completion = PathCompletion.objects.select_related("agent__organisation").get(pk=path_completion_id)
+    existing = Certificate.objects.filter(path_completion=completion, replaced_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    agent = completion.agent
+    try:
+        with transaction.atomic():
+            certificate = Certificate.objects.create(
+                agent=agent,
+                organisation=agent.organisation,
+                kind=Certificate.Kind.PATH,
+                path_completion=completion,
+                snapshot=path_snapshot(completion, agent),
+                issued_at=now,
+                language=settings.LANGUAGE_CODE,
+            )
+            _enqueue_render(certificate.pk)
+    except IntegrityError:
+        return Certificate.objects.get(path_completion=completion, replaced_at__isnull=True)
     return certificate
 
 
@@ -243,19 +286,21 @@ def reissue_certificate(*, certificate_id: int, by_user_id: int | None, now: dat
         old = Certificate.objects.select_for_update().select_related("agent__organisation").get(pk=certificate_id)
         if old.replaced_at is not None:
             raise CertificateError(_("Cette attestation a déjà été remplacée."))
-        if old.course_completion_id is None:
-            raise CertificateError(_("Cette attestation ne peut pas être refaite."))
         old.replaced_at = now
         old.save(update_fields=["replaced_at"])
-        completion = CourseCompletion.objects.get(pk=old.course_completion_id)
+        if old.course_completion_id is not None:
+            completion = CourseCompletion.objects.get(pk=old.course_completion_id)
+            attests = {"course_completion": completion, "snapshot": course_snapshot(completion, old.agent)}
+        else:
+            completion = PathCompletion.objects.get(pk=old.path_completion_id)
+            attests = {"path_completion": completion, "snapshot": path_snapshot(completion, old.agent)}
         new = Certificate.objects.create(
             agent=old.agent,
             organisation=old.organisation,
             kind=old.kind,
-            course_completion=completion,
-            snapshot=course_snapshot(completion, old.agent),
             issued_at=now,
             language=old.language,
+            **attests,
         )
         old.replaced_by = new
         if old.status != Certificate.Status.REVOKED:
@@ -277,6 +322,17 @@ def completions_without_certificate(*, days: int = 30, limit: int = 1000, now: d
             course__certificate_on_completion=True,
             completed_at__lt=now - STUCK_AFTER,
         )
+        .exclude(certificates__isnull=False)
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def path_completions_without_certificate(
+    *, days: int = 30, limit: int = 1000, now: datetime | None = None
+) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        PathCompletion.objects.filter(completed_at__gte=now - timedelta(days=days), completed_at__lt=now - STUCK_AFTER)
         .exclude(certificates__isnull=False)
         .values_list("pk", flat=True)[:limit]
     )

@@ -23,6 +23,11 @@ def issue_course_certificate(completion_id: int) -> int | None:
     return certificate.pk if certificate else None
 
 
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=8, retry_backoff=True, retry_backoff_max=600)
+def issue_path_certificate(path_completion_id: int) -> int:
+    return services.issue_path_certificate(path_completion_id=path_completion_id).pk
+
+
 @shared_task(
     acks_late=True,
     autoretry_for=(Exception,),
@@ -44,7 +49,10 @@ def requeue_stuck_certificates() -> int:
     missing = services.completions_without_certificate()
     for completion_id in missing:
         issue_course_certificate.delay(completion_id)
-    return len(ids) + len(missing)
+    missing_paths = services.path_completions_without_certificate()
+    for completion_id in missing_paths:
+        issue_path_certificate.delay(completion_id)
+    return len(ids) + len(missing) + len(missing_paths)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, retry_backoff_max=600)

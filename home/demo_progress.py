@@ -53,7 +53,10 @@ class Plan:
 
 
 def load_progress(*, size: str, now: datetime | None = None, stdout=None) -> int:
-    """Give the demo agents a learning history; return the number of agents who got one."""
+    """Give the demo agents a learning history; return the number of agents who got one.
+
+    `size` needs nothing of its own: the histories use whatever catalogue that size loaded.
+    """
     now = now or timezone.now()
     courses = _catalogue()
     if not courses:
@@ -73,7 +76,11 @@ def load_progress(*, size: str, now: datetime | None = None, stdout=None) -> int
         learner = Learner(agent.pk, random.Random(seed), now)  # noqa: S311
         with transaction.atomic():
             for plan in plans:
-                learner.follow(plan)
+                try:
+                    with transaction.atomic():
+                        learner.follow(plan)
+                except progress.ProgressRefusedError:  # a course kept from this agent (view restriction)
+                    continue
         done += 1
     if stdout is not None:
         completions = CourseCompletion.objects.filter(agent__in=agents).count()
@@ -177,7 +184,7 @@ class Learner:
     def study(self, lesson_id: int, at: datetime) -> datetime:
         """Open the lesson and stay on it a few heartbeats; return when the agent leaves it."""
         view = progress.open_lesson(agent_id=self.agent_id, lesson_id=lesson_id, now=at)
-        for _beat in range(self.rng.randint(2, 5)):
+        for _beat in range(self.rng.randint(2, 4)):
             at += timedelta(seconds=HEARTBEAT_SECONDS)
             beat = {"view_token": view.view_token, "seconds": HEARTBEAT_SECONDS, "now": at}
             progress.record_heartbeat(agent_id=self.agent_id, lesson_id=lesson_id, **beat)

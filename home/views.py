@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from certificates.selectors import agent_certificates
+from paths.learner import assigned_paths
 from people import permissions
 from people.notifications import latest_notifications, mark_all_read
 from progress.selectors import learner_overview
@@ -24,6 +26,7 @@ def dashboard(request):
             certificates=certificates[:DASHBOARD_CERTIFICATES],
             more_certificates=len(certificates) > DASHBOARD_CERTIFICATES,
             notifications=latest_notifications(agent),
+            assigned=assigned_paths(agent, timezone.localdate()),
         )
     return render(request, "home/dashboard.html", context)
 

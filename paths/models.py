@@ -236,3 +236,47 @@ class ReminderSettings(models.Model):
 
     def __str__(self):
         return str(self.organisation_id)
+
+
+class ExportFile(models.Model):
+    """A spreadsheet of HR figures (XLSX or ODS) built by a Celery task, downloadable when ready.
+
+    CSV exports are streamed directly and leave no row; the rows here are the files kept on storage.
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Avancement des parcours par agent")
+        HOURS = "hours", _("Heures de formation par agent")
+        SOCIAL = "social", _("Chiffres du rapport social unique")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (.xlsx)")
+        ODS = "ods", _("OpenDocument (.ods)")
+        CSV = "csv", _("CSV")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En préparation")
+        READY = "ready", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey("people.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(_("export"), max_length=10, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("fichier"), upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(_("lignes"), default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("prêt le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organisation", "requested_by", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_format_display()})"

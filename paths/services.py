@@ -225,14 +225,18 @@ def assign_course(*, organisation_id: int, course_id: int, assigned_by_id: int |
     if course is None:
         raise AssignmentError({"course": [_("Ce cours n'existe pas ou n'est pas publié.")]})
     with transaction.atomic():
-        path, created = TrainingPath.objects.get_or_create(
-            organisation_id=organisation_id,
-            single_course=True,
-            title=course.title,
-            defaults={"description": course.summary, "created_by_id": assigned_by_id},
-        )
-        if created or not path.steps.exists():
-            PathStep.objects.get_or_create(path=path, course=course, defaults={"required": True})
+        path = TrainingPath.objects.filter(
+            organisation_id=organisation_id, single_course=True, steps__course=course
+        ).first()
+        if path is None:
+            path = TrainingPath.objects.create(
+                organisation_id=organisation_id,
+                single_course=True,
+                title=course.title,
+                description=course.summary,
+                created_by_id=assigned_by_id,
+            )
+            PathStep.objects.create(path=path, course=course, required=True)
     return create_assignment(organisation_id=organisation_id, path_id=path.pk, assigned_by_id=assigned_by_id, **kwargs)
 
 

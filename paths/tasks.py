@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from people.models import Organisation
 
-from . import notifications, services
+from . import exports, notifications, services
 from .models import Assignment
 
 logger = logging.getLogger(__name__)
@@ -68,3 +68,17 @@ def send_notifications() -> int:
     weekly digest to managers on the first working day of the week. Never twice (database-enforced)."""
     now = timezone.now()
     return notifications.send_due_notifications(now=now) + notifications.send_weekly_digests(now=now)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, retry_backoff=True, retry_backoff_max=600)
+def build_export(self, export_id: int) -> str:
+    """An XLSX or ODS export asked for by HR: built once (a ready export is not rebuilt); an error is
+    logged and retried with backoff, and the export marked failed after the last try."""
+    try:
+        return exports.build_export(export_id=export_id).status
+    except Exception as exc:
+        logger.exception("Export %s failed (attempt %s)", export_id, self.request.retries + 1)
+        if self.request.retries >= self.max_retries:
+            exports.mark_failed(export_id, exports.TECHNICAL_FAILURE)
+            raise
+        raise self.retry(exc=exc) from exc

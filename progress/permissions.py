@@ -7,23 +7,23 @@ records through `people.permissions` scopes (paths' reports).
 
 from __future__ import annotations
 
-from wagtail.models import BaseViewRestriction
+from wagtail.models import BaseViewRestriction, Page
 
-from courses.models import CoursePage
 from people import permissions as people_permissions
 
 
-def can_follow_course(user, course: CoursePage) -> bool:
-    """A signed-in agent may follow a published course unless a view restriction keeps them out.
+def can_follow(user, page: Page) -> bool:
+    """A signed-in agent may follow a published course or lesson unless a view restriction on it or on
+    one of its ancestors keeps them out.
 
     Group restrictions need one of the groups; a password-protected course is not followed through
     the platform's records (its password unlocks reading, not a training record).
     """
-    if not getattr(user, "is_authenticated", False) or not course.live:
+    if not getattr(user, "is_authenticated", False) or not page.live:
         return False
     if people_permissions.agent_of(user) is None:
         return False
-    for restriction in course.get_view_restrictions():
+    for restriction in page.get_view_restrictions():
         if restriction.restriction_type == BaseViewRestriction.PASSWORD:
             return False
         if (

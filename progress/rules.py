@@ -114,7 +114,9 @@ def credited_seconds(
     if now < since:  # a beat "from before" the previous one: out of order, nothing to add
         return 0
     elapsed = (now - since).total_seconds() + CLOCK_TOLERANCE_SECONDS
-    credit = int(min(claimed, MAX_BEAT_SECONDS, elapsed))
+    # The tolerance is granted once per view: the whole view never counts more than its real length.
+    room = (now - view_started_at).total_seconds() + CLOCK_TOLERANCE_SECONDS - view_seconds
+    credit = int(min(claimed, MAX_BEAT_SECONDS, elapsed, room))
     return max(0, min(credit, view_cap - view_seconds))
 
 

@@ -19,7 +19,7 @@ from skills.services import EvidenceItem, record_evidence
 
 from . import rules, xapi
 from .models import CourseCompletion, Enrollment, LearningEvent, LessonProgress
-from .permissions import can_follow_course
+from .permissions import can_follow
 from .signals import course_completed, course_started
 
 
@@ -55,14 +55,14 @@ def _course_of(lesson: LessonPage) -> CoursePage | None:
 def _followable_lesson(agent: Agent, lesson_id: int) -> tuple[LessonPage, CoursePage]:
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     course = _course_of(lesson) if lesson is not None else None
-    if lesson is None or course is None or not can_follow_course(agent.user, course):
+    if lesson is None or course is None or not can_follow(agent.user, lesson):
         raise NotFoundError(_("Cette leçon n'existe pas ou ne vous est pas accessible."))
     return lesson, course
 
 
 def _followable_course(agent: Agent, course_id: int) -> CoursePage:
     course = CoursePage.objects.live().filter(pk=course_id).first()
-    if course is None or not can_follow_course(agent.user, course):
+    if course is None or not can_follow(agent.user, course):
         raise NotFoundError(_("Ce cours n'existe pas ou ne vous est pas accessible."))
     return course
 
@@ -78,18 +78,36 @@ def course_rules(course: CoursePage) -> list[rules.LessonRule]:
     return [rules.LessonRule(pk, required, frozenset(quizzes.get(pk, ()))) for pk, required in lessons]
 
 
-def _passed_quizzes(agent_id: int, quiz_ids: set[int]) -> dict[int, tuple[datetime, float | None]]:
-    """For each passed quiz, its latest passing attempt (graded time, score)."""
-    passed: dict[int, tuple[datetime, float | None]] = {}
+@dataclass(frozen=True)
+class Pass:
+    """An agent's latest passing attempt at a quiz."""
+
+    graded_at: datetime
+    score: float | None
+    quiz_title: str
+
+
+def _passed_quizzes(agent_id: int, quiz_ids: set[int], since: datetime | None = None) -> dict[int, Pass]:
+    """For each passed quiz, the latest passing attempt (since `since` for a renewed session)."""
+    passed: dict[int, Pass] = {}
     if not quiz_ids:
         return passed
-    for quiz_id, graded_at, score in (
-        Attempt.objects.filter(agent_id=agent_id, quiz_id__in=quiz_ids, state=Attempt.State.GRADED, passed=True)
-        .order_by("graded_at")
-        .values_list("quiz_id", "graded_at", "score")
+    attempts = Attempt.objects.filter(agent_id=agent_id, quiz_id__in=quiz_ids, state=Attempt.State.GRADED, passed=True)
+    if since is not None:
+        attempts = attempts.filter(graded_at__gte=since)
+    for quiz_id, graded_at, score, title in attempts.order_by("graded_at").values_list(
+        "quiz_id", "graded_at", "score", "quiz_title"
     ):
-        passed[quiz_id] = (graded_at, score)
+        passed[quiz_id] = Pass(graded_at, score, title)
     return passed
+
+
+def _passes_since(enrollment: Enrollment) -> datetime | None:
+    """Quizzes passed before a renewed session (recurring training) do not count for it."""
+    renewed = Enrollment.objects.filter(
+        agent_id=enrollment.agent_id, course_id=enrollment.course_id, archived_at__isnull=False
+    ).exists()
+    return enrollment.enrolled_at if renewed else None
 
 
 # --- learning record ------------------------------------------------------------------------------
@@ -285,6 +303,8 @@ def open_lesson(*, agent_id: int, lesson_id: int, now: datetime | None = None) -
         progress.last_beat_at = now
         progress.save(update_fields=["visits", "last_visit_at", "view_token", "view_seconds", "last_beat_at"])
         Enrollment.objects.filter(pk=enrollment.pk).update(last_activity_at=now)
+        if progress.completed_at is None:
+            _complete_if_quizzes_passed(agent, enrollment, course, lesson, progress, now)
         record_event(
             agent=agent,
             verb="experienced",
@@ -293,6 +313,19 @@ def open_lesson(*, agent_id: int, lesson_id: int, now: datetime | None = None) -
             context=xapi.Context(parents=(_course_activity(course),), registration=enrollment.uuid),
         )
     return progress
+
+
+def _complete_if_quizzes_passed(agent, enrollment, course, lesson, progress, now) -> None:
+    """A lesson whose required quizzes the agent already passed (the same quiz in another course) is
+    complete as soon as it is opened."""
+    lessons = course_rules(course)
+    rule = next((item for item in lessons if item.pk == lesson.pk), None)
+    if rule is None or not rule.required_quiz_ids:
+        return
+    passed = _passed_quizzes(agent.pk, set(rule.required_quiz_ids), since=_passes_since(enrollment))
+    if rules.lesson_complete(lesson=rule, marked_done=False, passed_quiz_ids=passed):
+        _mark_complete(agent, enrollment, course, lesson, progress, now)
+        _complete_course_if_done(agent, enrollment, course, lessons, now)
 
 
 def record_heartbeat(
@@ -384,11 +417,11 @@ def _complete_course_if_done(
         )
     )
     quiz_ids = set().union(*(lesson.required_quiz_ids for lesson in lessons)) if lessons else set()
-    passed = _passed_quizzes(agent.pk, quiz_ids)
+    passed = _passed_quizzes(agent.pk, quiz_ids, since=_passes_since(enrollment))
     if not rules.course_complete(lessons=lessons, completed_lesson_ids=done, passed_quiz_ids=passed):
         return None
-    score = rules.deciding_score([passed[quiz_id] for quiz_id in quiz_ids])
-    deciding_quiz = max(quiz_ids, key=lambda pk: passed[pk][0]) if quiz_ids else None
+    score = rules.deciding_score([(passed[quiz_id].graded_at, passed[quiz_id].score) for quiz_id in quiz_ids])
+    deciding = max((passed[quiz_id] for quiz_id in quiz_ids), key=lambda item: item.graded_at, default=None)
     links = list(course.competences.select_related("competence").order_by("sort_order"))
     completion = CourseCompletion.objects.create(
         enrollment=enrollment,
@@ -401,7 +434,7 @@ def _complete_course_if_done(
             {"code": link.competence.code, "name": link.competence.name, "level": link.target_level} for link in links
         ],
         score=score,
-        quiz_title=_quiz_title(deciding_quiz),
+        quiz_title=deciding.quiz_title if deciding else "",
     )
     record_event(
         agent=agent,
@@ -428,12 +461,6 @@ def _complete_course_if_done(
     values = {"completion_id": completion.pk, "agent_id": agent.pk, "course_id": course.pk}
     transaction.on_commit(lambda: course_completed.send(sender=CourseCompletion, **values))
     return completion
-
-
-def _quiz_title(quiz_id: int | None) -> str:
-    if quiz_id is None:
-        return ""
-    return Attempt.objects.filter(quiz_id=quiz_id).values_list("quiz_title", flat=True).first() or ""
 
 
 # --- quiz results ---------------------------------------------------------------------------------
@@ -564,7 +591,7 @@ def _complete_from_quiz(agent: Agent, lesson: LessonPage, enrollment: Enrollment
     if rule is None:
         return None
     if rule.required_quiz_ids:
-        passed = _passed_quizzes(agent.pk, set(rule.required_quiz_ids))
+        passed = _passed_quizzes(agent.pk, set(rule.required_quiz_ids), since=_passes_since(enrollment))
         if rules.lesson_complete(lesson=rule, marked_done=False, passed_quiz_ids=passed):
             progress, _created = _progress_for(enrollment, lesson, when)
             _mark_complete(agent, enrollment, course, lesson, progress, when)

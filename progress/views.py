@@ -22,7 +22,7 @@ from people.permissions import agent_of
 from quizzes.models import Question
 
 from . import pdf, selectors, services
-from .permissions import can_follow_course
+from .permissions import can_follow
 
 ACTIVITY_KINDS = {"course", "lesson", "quiz", "question"}
 
@@ -36,7 +36,7 @@ def _agent(request) -> Agent:
 
 def _course(request, course_id: int) -> CoursePage:
     course = CoursePage.objects.live().filter(pk=course_id).first()
-    if course is None or not can_follow_course(request.user, course):
+    if course is None or not can_follow(request.user, course):
         raise Http404
     return course
 

@@ -310,10 +310,6 @@ def test_completing_a_page_that_is_not_a_lesson_is_not_found(agent, course):
     assert nothing_recorded()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services check view restrictions of the course only, not those set on the lesson page itself",
-)
 def test_completing_a_lesson_restricted_to_another_group_is_not_found(agent, course):
     """A lesson restricted to a group the agent is not in cannot be completed through the records."""
     lesson = lessons_of(course)[0]
@@ -454,6 +450,21 @@ def test_completion_snapshot_keeps_the_deciding_quiz_score_and_title(
     assert completion.quiz_title == "Quiz final — Cybersécurité"
 
 
+def test_completion_quiz_title_is_the_one_the_agent_passed(
+    agent, quiz_course, quiz, django_capture_on_commit_callbacks
+):
+    """The snapshot keeps the quiz title of the agent's passing attempt, not of someone's later attempt."""
+    plain, quiz_lesson = lessons_of(quiz_course)
+    services.open_lesson(agent_id=agent.pk, lesson_id=quiz_lesson.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        take_quiz(agent, quiz, right=True)
+    quiz.title = "Quiz renommé"
+    quiz.save()
+    start_attempt(quiz_id=quiz.pk, agent_id=AgentFactory().pk)
+    services.complete_lesson(agent_id=agent.pk, lesson_id=plain.pk)
+    assert CourseCompletion.objects.get().quiz_title == "Quiz final — Cybersécurité"
+
+
 def test_a_failed_required_quiz_completes_nothing(agent, quiz_course, quiz, django_capture_on_commit_callbacks):
     """A failed attempt leaves the quiz lesson unfinished and the course incomplete."""
     plain, quiz_lesson = lessons_of(quiz_course)
@@ -501,11 +512,6 @@ def test_recording_a_graded_attempt_twice_records_its_events_once(
     assert CourseCompletion.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quiz lesson is only evaluated when an attempt is graded; a quiz passed before the agent "
-    "enrolled in this course never completes the lesson, and marking it done is refused",
-)
 def test_a_quiz_passed_before_enrolling_completes_its_lesson(agent, quiz, django_capture_on_commit_callbacks):
     """A lesson whose required quiz the agent already passed (in another course) is complete."""
     first = CoursePageFactory()
