@@ -239,7 +239,7 @@ def remind_agent(*, agent_assignment_id: int, manager: Agent, now: datetime | No
     today = timezone.localdate(now or timezone.now())
     item = (
         AgentAssignment.objects.select_related("agent__user", "path", "assignment")
-        .filter(pk=agent_assignment_id, completed_at__isnull=True, cancelled_at__isnull=True)
+        .filter(pk=agent_assignment_id, completed_at__isnull=True, cancelled_at__isnull=True, agent__is_active=True)
         .first()
     )
     if item is None or item.agent_id not in report_ids(manager):
