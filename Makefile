@@ -53,8 +53,12 @@ check: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) check
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) makemigrations --check --dry-run
 
+# Two processes for everything but the tests that start real Celery workers (they share one Redis
+# queue, so they run alone, after). PYTEST_WORKERS=0 runs the first part in one process.
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.dev-installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not worker" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m worker $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: PYTEST_ARGS selected no worker test
 
 # For operators: one process each (see deploy/).
 worker: $(VENV)/.runtime-installed

@@ -5,6 +5,17 @@
 
 Each script runs in its own process (a fresh Django, a fresh memory high-water mark) with the current
 environment, so DATABASE_URL applies to all of them. The exit status is 1 when any bench failed.
+
+The benches (bench/README.md describes each):
+
+    bench_catalogue.py            catalogue, course and lesson pages of a 500-course catalogue
+    bench_certificate_render.py   certificate PDFs per second (no database)
+    bench_import_agents.py        the agent CSV import, 1,000 to 20,000 rows
+    bench_progress.py             Mon espace, course, lesson and lesson completion among 50,000 agents and
+                                  5 million lesson-progress rows; PostgreSQL only, in its own database
+                                  (capnum_bench_progress, created if missing; about 20 minutes to build the
+                                  first time, reused afterwards): `run.py progress` runs it alone
+    bench_quiz_grading.py         grading 20-question attempts, and 500 agents taking a quiz at once
 """
 
 from __future__ import annotations

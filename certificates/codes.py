@@ -1,8 +1,9 @@
 """Verification codes: short, readable, unguessable, with a check character.
 
 Twelve characters of Crockford's base 32 (no I, L, O or U, so nothing reads as 1, 0 or a rude word):
-eleven random ones (55 bits from `secrets`) and one Luhn mod 32 check character, which catches any
-single mistyped character and any swap of two neighbours. Shown as `XXXX-XXXX-XXXX`; reading it back
+eleven random ones (55 bits from `secrets`) and one check character computed over the field GF(32),
+which catches any single mistyped character and any swap of two different neighbours (a Luhn mod 32
+check would miss swapping 0 and Z). Shown as `XXXX-XXXX-XXXX`; reading it back
 forgives case, spaces, dashes and the look-alikes O/0 and I/L/1.
 """
 
@@ -17,14 +18,22 @@ _INDEX = {char: index for index, char in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 
+def _times_x(value: int) -> int:
+    """Multiply by x in GF(32) = GF(2)[x] / (x^5 + x^2 + 1)."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
+
+
+def _fold(text: str) -> int:
+    state = 0
+    for char in text:
+        state = _times_x(state) ^ _INDEX[char]
+    return state
+
+
 def check_character(payload: str) -> str:
-    """Luhn mod N over the alphabet (N = 32)."""
-    factor, total, base = 2, 0, len(ALPHABET)
-    for char in reversed(payload):
-        addend = factor * _INDEX[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // base + addend % base
-    return ALPHABET[(base - total % base) % base]
+    """The character that makes the whole code fold to zero (a Damm-style check over GF(32))."""
+    return ALPHABET[_times_x(_fold(payload))]
 
 
 def new_code() -> str:

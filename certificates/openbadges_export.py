@@ -25,16 +25,25 @@ def badge_input(certificate: Certificate) -> openbadges.BadgeInput:
     completed = datetime.fromisoformat(snap["completed_at"]).date()
     minutes = int(snap.get("duration_minutes") or 0)
     score = snap.get("score")
-    criteria = _("A terminé toutes les leçons requises du cours.")
+    if snap.get("kind") == Certificate.Kind.PATH:
+        criteria = _("A terminé toutes les étapes obligatoires du parcours.")
+    else:
+        criteria = _("A terminé toutes les leçons requises du cours.")
     if score:
         criteria = _("A terminé toutes les leçons requises du cours et réussi son quiz final (%(score)s %%).") % {
             "score": score.rstrip("0").rstrip(".")
         }
     course_id = snap.get("course_id")
+    if snap.get("kind") == Certificate.Kind.PATH and snap.get("path_id"):
+        achievement = _absolute(f"/xapi/activities/path/{snap['path_id']}")
+    elif course_id:
+        achievement = _absolute(f"/xapi/activities/course/{course_id}")
+    else:
+        achievement = _absolute(f"/verify/{certificate.code}/")
     return openbadges.BadgeInput(
         credential_url=_absolute(reverse("certificates:credential", args=[certificate.code])),
         verification_url=_absolute(reverse("certificates:verify", args=[certificate.code])),
-        achievement_url=_absolute(f"/xapi/activities/course/{course_id}") if course_id else _absolute("/catalogue/"),
+        achievement_url=achievement,
         issuer_id=_absolute(f"/organisations/{certificate.organisation_id}"),
         issuer_name=snap.get("organisation", ""),
         recipient_id=f"urn:uuid:{certificate.uuid}",

@@ -99,8 +99,14 @@ def hr_list(request):
     )
 
 
+def _require_hr(request) -> None:
+    if not permissions.is_hr(request.user) and not permissions.is_administrator(request.user):
+        raise PermissionDenied
+
+
 @login_required
 def hr_detail(request, uuid):
+    _require_hr(request)
     certificate = get_object_or_404(
         selectors.hr_certificates(request.user).select_related("agent__user", "replaced_by", "revoked_by"), uuid=uuid
     )
@@ -125,6 +131,7 @@ def hr_detail(request, uuid):
 @login_required
 @require_POST
 def hr_reissue(request, uuid):
+    _require_hr(request)
     certificate = get_object_or_404(selectors.hr_certificates(request.user), uuid=uuid)
     try:
         new = services.reissue_certificate(certificate_id=certificate.pk, by_user_id=request.user.pk)
@@ -178,6 +185,7 @@ def _describe(filters) -> str:
 
 @login_required
 def hr_archive_download(request, uuid):
+    _require_hr(request)
     organisations = permissions.hr_organisations(request.user)
     archive = get_object_or_404(
         CertificateArchive, uuid=uuid, organisation__in=organisations, status=CertificateArchive.Status.READY
@@ -205,7 +213,11 @@ def _verified(code: str) -> Certificate | None:
     if canonical is None:
         return None
     # Pending or failed certificates were never handed out: they verify as unknown.
-    shown = Q(status__in=[Certificate.Status.READY, Certificate.Status.REVOKED]) | Q(replaced_at__isnull=False)
+    shown = (
+        Q(status=Certificate.Status.READY)
+        | Q(status=Certificate.Status.REVOKED, ready_at__isnull=False)
+        | Q(replaced_at__isnull=False, ready_at__isnull=False)
+    )
     return Certificate.objects.filter(shown, code=canonical).select_related("replaced_by").first()
 
 

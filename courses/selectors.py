@@ -166,3 +166,15 @@ def filter_choices() -> dict:
         "durations": list(DURATION_LABELS.items()),
         "tags": list(Tag.objects.filter(courses_coursetag_items__isnull=False).distinct().order_by("name")),
     }
+
+
+def page_url(url_path: str) -> str:
+    """The URL of a page from its `url_path`, without loading the page (Wagtail's own rule for pages of
+    this instance's site); "" when the page is outside every site."""
+    from django.urls import reverse
+    from wagtail.models import Site
+
+    for root in Site.get_site_root_paths():
+        if url_path.startswith(root.root_path):
+            return reverse("wagtail_serve", args=(url_path[len(root.root_path) :],))
+    return ""

@@ -275,6 +275,7 @@ def _csv(request, kind: str):
     organisation_id = _organisation_id(request)
     # Bound under the prefix of the exports page, so that the page can show it again with its errors.
     data = {f"{kind}-{key}": value for key, value in request.GET.items()}
+    data.setdefault(f"{kind}-format", ExportFile.Format.CSV)
     form = _form(kind, request, organisation_id, data=data, prefix=kind)
     if not form.is_valid():
         return _page(request, organisation_id, bound=form, status=400)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import reduce
-from operator import or_
 
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Coalesce, Substr
 
 from courses.models import CourseCompetence, CoursePage, LessonPage, LessonQuiz, Level
+from courses.selectors import page_url
 from people.models import Agent
 
 from . import rules
@@ -70,21 +69,27 @@ def lesson_needs_quiz(lesson: LessonPage) -> bool:
     return LessonQuiz.objects.filter(lesson=lesson, required=True).exists()
 
 
+@dataclass(frozen=True)
+class CourseRef:
+    """What Mon espace shows of a course, without loading its page."""
+
+    pk: int
+    title: str
+    url: str
+
+
 @dataclass
 class CourseCard:
     """A course in progress on Mon espace."""
 
-    enrollment: Enrollment
-    course: CoursePage
+    enrollment_id: int
+    course: CourseRef
     percent: int
     done: int
     required: int
     resume_lesson_id: int | None
     resume_title: str
-
-    @property
-    def last_activity(self) -> datetime:
-        return self.enrollment.last_activity_at or self.enrollment.enrolled_at
+    last_activity: datetime
 
 
 @dataclass
@@ -98,61 +103,72 @@ class Overview:
         return sum(completion.duration_minutes for completion in self.completed)
 
 
-def _lessons_by_course(courses: list[CoursePage]) -> dict[str, list[LessonPage]]:
-    if not courses:
+def _lessons_by_course(course_paths: set[str]) -> dict[str, list[tuple[int, str, bool]]]:
+    """The live lessons of these courses, (pk, title, required) in order, in one query: lessons are
+    the children of their course, so their path starts with the course's path."""
+    if not course_paths:
         return {}
-    steplen = LessonPage.steplen
+    length = len(next(iter(course_paths)))
     lessons = (
         LessonPage.objects.live()
-        .filter(reduce(or_, (Q(path__startswith=course.path, depth=course.depth + 1) for course in courses)))
+        .annotate(parent_path=Substr("path", 1, length))
+        .filter(parent_path__in=course_paths, depth=length // LessonPage.steplen + 1)
         .order_by("path")
-        .only("id", "title", "path", "depth", "completion_required")
+        .values_list("parent_path", "pk", "title", "completion_required")
     )
-    grouped: dict[str, list[LessonPage]] = {}
-    for lesson in lessons:
-        grouped.setdefault(lesson.path[:-steplen], []).append(lesson)
+    grouped: dict[str, list[tuple[int, str, bool]]] = {}
+    for parent_path, pk, title, required in lessons:
+        grouped.setdefault(parent_path, []).append((pk, title, required))
     return grouped
 
 
 def learner_overview(agent: Agent) -> Overview:
     """Mon espace: courses in progress with where to resume, completed courses, suggestions.
 
-    Five queries whatever the number of enrolments."""
+    Five queries whatever the number of enrolments, and no page object built per course."""
     enrollments = list(
         Enrollment.objects.filter(agent=agent, archived_at__isnull=True, course__live=True)
         .exclude(Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk"))))
-        .select_related("course")
         .order_by(Coalesce("last_activity_at", "enrolled_at").desc())
+        .values_list(
+            "pk", "enrolled_at", "last_activity_at", "course_id", "course__title", "course__url_path", "course__path"
+        )
     )
-    lessons = _lessons_by_course([enrollment.course for enrollment in enrollments])
+    lessons = _lessons_by_course({row[6] for row in enrollments})
     progress: dict[int, list[tuple[int, datetime | None, datetime]]] = {}
     for enrollment_id, lesson_id, completed_at, last_visit_at in LessonProgress.objects.filter(
-        enrollment_id__in=[enrollment.pk for enrollment in enrollments]
+        enrollment_id__in=[row[0] for row in enrollments]
     ).values_list("enrollment_id", "lesson_id", "completed_at", "last_visit_at"):
         progress.setdefault(enrollment_id, []).append((lesson_id, completed_at, last_visit_at))
     cards = []
-    for enrollment in enrollments:
-        course_lessons = lessons.get(enrollment.course.path, [])
-        rows = progress.get(enrollment.pk, [])
+    for enrollment_id, enrolled_at, last_activity_at, course_id, title, url_path, course_path in enrollments:
+        course_lessons = lessons.get(course_path, [])
+        rows = progress.get(enrollment_id, [])
         done = {lesson_id for lesson_id, completed_at, _visit in rows if completed_at is not None}
         last = max(rows, key=lambda row: row[2])[0] if rows else None
-        required = [lesson.pk for lesson in course_lessons if lesson.completion_required]
+        required = [pk for pk, _title, is_required in course_lessons if is_required]
         resume = rules.resume_lesson(
-            lesson_ids=[lesson.pk for lesson in course_lessons], completed_lesson_ids=done, last_visited_id=last
+            lesson_ids=[pk for pk, _title, _required in course_lessons], completed_lesson_ids=done, last_visited_id=last
         )
-        titles = {lesson.pk: lesson.title for lesson in course_lessons}
         cards.append(
             CourseCard(
-                enrollment=enrollment,
-                course=enrollment.course,
+                enrollment_id=enrollment_id,
+                course=CourseRef(course_id, title, page_url(url_path)),
                 percent=rules.progress_percent(required_lesson_ids=required, completed_lesson_ids=done),
                 done=len(done & set(required)),
                 required=len(required),
                 resume_lesson_id=resume,
-                resume_title=titles.get(resume, ""),
+                resume_title=next((title for pk, title, _required in course_lessons if pk == resume), ""),
+                last_activity=last_activity_at or enrolled_at,
             )
         )
-    completed = list(CourseCompletion.objects.filter(agent=agent).select_related("course").order_by("-completed_at"))
+    completed = list(
+        CourseCompletion.objects.filter(agent=agent)
+        .annotate(course_live=F("course__live"), course_url_path=F("course__url_path"))
+        .order_by("-completed_at")
+    )
+    for completion in completed:
+        completion.url = page_url(completion.course_url_path) if completion.course_live else ""
     return Overview(in_progress=cards, completed=completed, suggestions=suggested_courses(agent))
 
 

@@ -48,12 +48,17 @@ def _agent(agent_id: int) -> Agent:
     return Agent.objects.select_related("user").get(pk=agent_id)
 
 
+# Only the columns the services read: never a lesson's body or a course's description.
+LESSON_FIELDS = ("id", "title", "path", "depth", "live", "url_path", "minutes", "completion_required")
+COURSE_FIELDS = ("id", "title", "path", "depth", "live", "url_path", "duration_minutes", "certificate_on_completion")
+
+
 def _course_of(lesson: LessonPage) -> CoursePage | None:
-    return CoursePage.objects.live().filter(path=lesson.path[: -LessonPage.steplen]).first()
+    return CoursePage.objects.live().filter(path=lesson.path[: -LessonPage.steplen]).only(*COURSE_FIELDS).first()
 
 
 def _followable_lesson(agent: Agent, lesson_id: int) -> tuple[LessonPage, CoursePage]:
-    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).only(*LESSON_FIELDS).first()
     course = _course_of(lesson) if lesson is not None else None
     if lesson is None or course is None or not can_follow(agent.user, lesson):
         raise NotFoundError(_("Cette leçon n'existe pas ou ne vous est pas accessible."))
@@ -61,7 +66,7 @@ def _followable_lesson(agent: Agent, lesson_id: int) -> tuple[LessonPage, Course
 
 
 def _followable_course(agent: Agent, course_id: int) -> CoursePage:
-    course = CoursePage.objects.live().filter(pk=course_id).first()
+    course = CoursePage.objects.live().filter(pk=course_id).only(*COURSE_FIELDS).first()
     if course is None or not can_follow(agent.user, course):
         raise NotFoundError(_("Ce cours n'existe pas ou ne vous est pas accessible."))
     return course
@@ -318,11 +323,14 @@ def open_lesson(*, agent_id: int, lesson_id: int, now: datetime | None = None) -
 def _complete_if_quizzes_passed(agent, enrollment, course, lesson, progress, now) -> None:
     """A lesson whose required quizzes the agent already passed (the same quiz in another course) is
     complete as soon as it is opened."""
+    quiz_ids = set(LessonQuiz.objects.filter(lesson=lesson, required=True).values_list("quiz_id", flat=True))
+    if not quiz_ids:
+        return
     lessons = course_rules(course)
     rule = next((item for item in lessons if item.pk == lesson.pk), None)
-    if rule is None or not rule.required_quiz_ids:
+    if rule is None:
         return
-    passed = _passed_quizzes(agent.pk, set(rule.required_quiz_ids), since=_passes_since(enrollment))
+    passed = _passed_quizzes(agent.pk, quiz_ids, since=_passes_since(enrollment))
     if rules.lesson_complete(lesson=rule, marked_done=False, passed_quiz_ids=passed):
         _mark_complete(agent, enrollment, course, lesson, progress, now)
         _complete_course_if_done(agent, enrollment, course, lessons, now)
@@ -379,8 +387,11 @@ def complete_lesson(*, agent_id: int, lesson_id: int, now: datetime | None = Non
         rule = next(item for item in lessons if item.pk == lesson.pk)
         if not rules.may_mark_done(rule):
             raise ProgressRefusedError(_("Cette leçon se termine en réussissant son quiz."))
-        enrollment, _created = _enroll(agent, course, Enrollment.Origin.SELF, now)
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        enrollment = (
+            Enrollment.objects.select_for_update().filter(agent=agent, course=course, archived_at__isnull=True).first()
+        )
+        if enrollment is None:
+            enrollment, _created = _enroll(agent, course, Enrollment.Origin.SELF, now)
         progress, _created = _progress_for(enrollment, lesson, now)
         _mark_complete(agent, enrollment, course, lesson, progress, now)
         completion = _complete_course_if_done(agent, enrollment, course, lessons, now)
@@ -409,13 +420,15 @@ def _mark_complete(
 def _complete_course_if_done(
     agent: Agent, enrollment: Enrollment, course: CoursePage, lessons: list[rules.LessonRule], now: datetime
 ) -> CourseCompletion | None:
-    if CourseCompletion.objects.filter(enrollment=enrollment).exists():
-        return None
     done = set(
         LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
             "lesson_id", flat=True
         )
     )
+    if not all(lesson.pk in done for lesson in lessons if lesson.required):
+        return None  # the usual case: lessons remain, no need to look further
+    if CourseCompletion.objects.filter(enrollment=enrollment).exists():
+        return None
     quiz_ids = set().union(*(lesson.required_quiz_ids for lesson in lessons)) if lessons else set()
     passed = _passed_quizzes(agent.pk, quiz_ids, since=_passes_since(enrollment))
     if not rules.course_complete(lessons=lessons, completed_lesson_ids=done, passed_quiz_ids=passed):

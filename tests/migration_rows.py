@@ -38,6 +38,7 @@ def ensure_migration_rows() -> None:
         Site.objects.all().delete()
         Site.objects.create(hostname="localhost", root_page=home, is_default_site=True, site_name="Cap Numérique")
     _migration("people", "0002_role_groups").create_groups(apps, None)
+    _migration("certificates", "0002_hr_admin_access").grant_admin_access(apps, None)
     _migration("skills", "0002_load_crcn").load(apps, None)
     _migration("courses", "0002_catalogue_audiences_workflow").forwards(apps, None)
     _migration("quizzes", "0002_trainer_quiz_permissions").grant(apps, None)

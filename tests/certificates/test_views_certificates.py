@@ -282,20 +282,14 @@ def test_hr_of_another_organisation_cannot_act(client, other_hr, certificate, na
     assert (certificate.status, Certificate.objects.count()) == ("ready", 1)
 
 
-NON_HR_403_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="hr_detail/hr_reissue/hr_archive_download scope by get_object_or_404 on an empty queryset: 404, not 403",
-)
-
-
 @pytest.mark.parametrize(
     ("name", "method", "needs"),
     [
         ("certificates:hr_list", "get", None),
         ("certificates:hr_archive", "post", None),
-        pytest.param("certificates:hr_detail", "get", "certificate", marks=NON_HR_403_BUG),
-        pytest.param("certificates:hr_reissue", "post", "certificate", marks=NON_HR_403_BUG),
-        pytest.param("certificates:hr_archive_download", "get", "archive", marks=NON_HR_403_BUG),
+        ("certificates:hr_detail", "get", "certificate"),
+        ("certificates:hr_reissue", "post", "certificate"),
+        ("certificates:hr_archive_download", "get", "archive"),
     ],
 )
 def test_agent_without_hr_role_gets_403(client, town, hr, certificate, name, method, needs):
@@ -656,10 +650,6 @@ def test_credential_lookups_count_towards_the_rate_limit(client, certificate, no
     assert response.status_code == 429
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="badge_input gives every path certificate the achievement id SITE_URL/catalogue/ (no course_id)",
-)
 def test_two_paths_are_two_achievements(client, agent, town, no_signing_key, django_capture_on_commit_callbacks):
     """Credentials of two different paths name two different achievements."""
     achievement_ids = set()
@@ -709,10 +699,6 @@ def logos_stored() -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the RH group has no wagtailadmin.access_admin permission: Wagtail sends HR to its login page",
-)
 def test_hr_group_opens_the_design_page(client, hr):
     """An HR officer (the RH group, nothing more) reaches the design page of the Wagtail admin."""
     client.force_login(hr.user)

@@ -655,9 +655,7 @@ def test_assigned_paths_list_steps_with_done_and_locked_flags(
 ):
     """Steps come in order; after an unfinished required step, the next ones are locked."""
     agent = AgentFactory(organisation=town)
-    path = make_path(
-        town, (first_course, True), (second_course, True), (optional_course, False), enforce_order=True
-    )
+    path = make_path(town, (first_course, True), (second_course, True), (optional_course, False), enforce_order=True)
     assign(path, agents=[agent])
     complete_course(agent, first_course)
     [view] = assigned_paths(agent, DAY0)

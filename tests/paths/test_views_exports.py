@@ -341,6 +341,22 @@ def test_request_export_is_post_only_and_hr_only(hr_client, agent_client):
     assert not ExportFile.objects.exists()
 
 
+def test_request_export_keeps_another_organisations_hr_in_their_own(other_hr_client, town):
+    """HR of another organisation cannot name our service, nor our organisation in the form."""
+    service = ServiceFactory(organisation=town)
+    response = other_hr_client.post(
+        reverse("paths:export_request"),
+        {"kind": "status", "status-format": "xlsx", "status-service": service.pk, "organisation": town.pk},
+    )
+    assert response.status_code == 400
+    assert not ExportFile.objects.exists()
+    response = other_hr_client.post(
+        reverse("paths:export_request"), {"kind": "status", "status-format": "xlsx", "organisation": town.pk}
+    )
+    assert response.status_code == 303
+    assert ExportFile.objects.get().organisation.slug == "ailleurs"
+
+
 def test_request_export_unknown_kind(hr_client):
     """An unknown kind of export is a 404."""
     assert hr_client.post(reverse("paths:export_request"), {"kind": "salaires"}).status_code == 404

@@ -36,7 +36,7 @@ def credit(claimed, *, elapsed=HEARTBEAT_SECONDS, view_seconds=0, view_cap=MAX_V
         claimed=claimed,
         now=at(1000 + elapsed),
         last_beat_at=None if first_beat else at(1000),
-        view_started_at=T0 if not first_beat else at(1000),
+        view_started_at=at(1000 - view_seconds) if not first_beat else at(1000),
         view_seconds=view_seconds,
         view_cap=view_cap,
     )
