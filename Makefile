@@ -49,6 +49,7 @@ lint: $(VENV)/.dev-installed
 
 check: $(VENV)/.dev-installed
 	$(BIN)/python courses/starter_format.py > /dev/null
+	$(BIN)/python bin/french_plurals.py --check
 	$(BIN)/python bin/compile_messages.py --check
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) check
 	DJANGO_SETTINGS_MODULE=lms.settings.test $(MANAGE) makemigrations --check --dry-run
@@ -68,6 +69,7 @@ beat: $(VENV)/.runtime-installed
 	$(BIN)/celery -A lms beat --loglevel=INFO
 
 messages: $(VENV)/.dev-installed
+	$(BIN)/python bin/french_plurals.py
 	$(BIN)/python bin/compile_messages.py
 
 bench: $(VENV)/.dev-installed

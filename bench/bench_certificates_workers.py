@@ -141,7 +141,7 @@ def forget_queue(url: str, queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    client.delete(queue)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     for tag, raw in client.hgetall("unacked").items():
         try:
             routing_key = json.loads(raw)[2]
@@ -179,6 +179,8 @@ class BenchWorker:
         self.durations: dict[str, list[float]] = defaultdict(list)
 
     def read(self) -> None:
+        if self._reader.closed:
+            return
         text = self._partial + self._reader.read()
         lines = text.split("\n")
         self._partial = lines.pop()

@@ -163,7 +163,7 @@ def queue(real_broker):
     yield name
     real_broker.conf.task_default_queue = previous
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    client.delete(name)
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
     # What a killed worker held stays in kombu's unacked set for an hour; drop this queue's entries so
     # that they are not restored into a queue nobody reads.
     for tag, raw in client.hgetall("unacked").items():

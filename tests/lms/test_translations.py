@@ -110,3 +110,13 @@ def test_language_switch_to_english(client):
     html = login_page(client, HTTP_ACCEPT_LANGUAGE="fr")
     assert "<h1>Sign in</h1>" in html
     assert '<button type="submit" class="button">Sign in</button>' in html
+
+
+def test_french_plural_takes_the_singular_for_zero():
+    """In French, 0 and 1 take the singular ("0 formation"), as the French catalogue's rule says."""
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override("fr"):
+        assert ngettext("%(total)s attestation", "%(total)s attestations", 0) == "%(total)s attestation"
+        assert ngettext("%(total)s attestation", "%(total)s attestations", 2) == "%(total)s attestations"
