@@ -55,7 +55,7 @@ def main() -> int:
     if args.check:
         current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
         if current != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date: run `make messages`.", file=sys.stderr)
+            sys.stderr.write(f"{TARGET.relative_to(ROOT)} is out of date: run `make messages`.\n")
             return 1
         return 0
     TARGET.parent.mkdir(parents=True, exist_ok=True)
