@@ -175,7 +175,6 @@ class BenchWorker:
         self.ready = False
         self.received = 0
         self.finished = 0
-        self.lost = 0
         self.durations: dict[str, list[float]] = defaultdict(list)
 
     def read(self) -> None:
@@ -195,8 +194,6 @@ class BenchWorker:
                 self.durations[name].append(float(line.split(" succeeded in ", 1)[1].split("s:", 1)[0]))
             elif " Task " in line and (" raised " in line or "] retry: " in line):
                 self.finished += 1
-                if "WorkerLostError" in line:
-                    self.lost += 1
 
     def in_flight(self) -> int:
         self.read()
@@ -449,6 +446,21 @@ def verify(count: int, media_root: Path, mail_dir: Path) -> tuple[list[tuple[str
     on_disk = {str(path.relative_to(media_root)) for path in (media_root / "certificates").rglob("*.pdf")}
     orphans = len(on_disk - set(names))
     rows.append(("PDF files on disk (orphans)", f"{len(on_disk):,} ({orphans:,})", orphans == 0))
+    from certificates.services import STUCK_AFTER
+
+    waits = sorted(
+        (ready - issued).total_seconds()
+        for issued, ready in Certificate.objects.exclude(ready_at=None).values_list("issued_at", "ready_at")
+    )
+    if waits:
+        late = sum(1 for wait in waits if wait > STUCK_AFTER.total_seconds())
+        rows.append(
+            (
+                f"issued → ready s, median/max (> {STUCK_AFTER.total_seconds():.0f} s)",
+                f"{statistics.median(waits):.0f} / {waits[-1]:.0f} ({late:,})",
+                True,
+            )
+        )
     notices = Notification.objects.filter(kind="certificate_ready").count()
     rows.append(("'certificate ready' notifications", f"{notices:,}", notices == count))
     recipients = Counter(
@@ -522,7 +534,7 @@ def main() -> int:
         run.note(f"{sent:,} issue messages sent")
 
         killed = False
-        requeued = 0
+        held = requeued = 0
         last_print = time.perf_counter()
         all_ready_at = None
         while time.perf_counter() - run.started < arguments.timeout:
@@ -537,7 +549,7 @@ def main() -> int:
                 run.note(f"{ready:,} ready ({ready / elapsed:.1f}/s so far), load average {load_average()}")
                 last_print = now
             if arguments.kill and not killed and ready >= KILL_AT * arguments.count:
-                run.kill_one()
+                held = run.kill_one()
                 killed = True
                 continue
             if run.idle() and run.drained():
@@ -584,9 +596,9 @@ def main() -> int:
             f"bench process {own_cpu:.0f} s; load average at the end {load_average()}"
         )
         if arguments.kill:
-            lost = sum(worker.lost for worker in run.workers)
             print(
-                f"kill: {requeued} task(s) requeued by requeue_stuck_certificates; WorkerLostError seen {lost} time(s)"
+                f"kill: the killed worker held {held} task(s) (unacknowledged, back in the queue only after the "
+                f"visibility timeout); requeue_stuck_certificates sent {requeued} task(s) once the queue was drained"
             )
         print("none lost, none duplicated" if ok else "CHECKS FAILED (see the table)")
     finally:

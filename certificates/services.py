@@ -191,13 +191,16 @@ def render_certificate_file(*, certificate_id: int, now: datetime | None = None)
     now = now or timezone.now()
     certificate = Certificate.objects.get(pk=certificate_id)
     if certificate.status == Certificate.Status.READY and certificate.pdf:
+        if certificate.notified_at is None:  # a crash after the PDF was stored: tell the agent now
+            with transaction.atomic():
+                _notify_ready(certificate)
         return certificate
     if certificate.status == Certificate.Status.REVOKED:
         return certificate
     from . import pdf
 
     try:
-        filename, _content_type, content = pdf.render_certificate(
+        _filename, _content_type, content = pdf.render_certificate(
             certificate_data(certificate, _logo_bytes(certificate.snapshot.get("logo", "")))
         )
     except Exception as exc:
@@ -225,19 +228,18 @@ def render_certificate_file(*, certificate_id: int, now: datetime | None = None)
                 render_attempts=certificate.render_attempts + 1,
             )
         )
-    certificate.refresh_from_db()
-    if updated:
-        _notify_ready(certificate, filename)
+        certificate.refresh_from_db()
+        if updated:  # in the same transaction: ready and told, or neither
+            _notify_ready(certificate)
     return certificate
 
 
-def _notify_ready(certificate: Certificate, filename: str) -> None:
-    """Tell the agent once (in-app and e-mail) that their certificate can be downloaded."""
+def _notify_ready(certificate: Certificate) -> None:
+    """Tell the agent that their certificate can be downloaded: the in-app notice exists once (keyed);
+    the e-mail task claims `notified_at` before sending, so it goes once, and is retried until sent
+    (the beat re-queues a ready certificate still untold)."""
     from people.notifications import notify
 
-    claimed = Certificate.objects.filter(pk=certificate.pk, notified_at__isnull=True).update(notified_at=timezone.now())
-    if not claimed:
-        return
     url = reverse("certificates:mine")
     title = _("Votre attestation « %(title)s » est prête") % {"title": certificate.title}
     notify(
@@ -251,6 +253,14 @@ def _notify_ready(certificate: Certificate, filename: str) -> None:
     from .tasks import send_ready_email
 
     transaction.on_commit(lambda: send_ready_email.delay(certificate.pk))
+
+
+def untold_certificates(now: datetime | None = None):
+    """Ready for a while, and the agent's e-mail still not sent (a lost task)."""
+    now = now or timezone.now()
+    return Certificate.objects.filter(
+        status=Certificate.Status.READY, notified_at__isnull=True, ready_at__lt=now - STUCK_AFTER
+    )
 
 
 def stuck_certificates(now: datetime | None = None):

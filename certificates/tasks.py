@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from . import archives, services
 from .models import Certificate
@@ -49,6 +49,8 @@ def requeue_stuck_certificates() -> int:
     missing = services.completions_without_certificate()
     for completion_id in missing:
         issue_course_certificate.delay(completion_id)
+    for certificate_id in services.untold_certificates().values_list("pk", flat=True)[:1000]:
+        send_ready_email.delay(certificate_id)
     missing_paths = services.path_completions_without_certificate()
     for completion_id in missing_paths:
         issue_path_certificate.delay(completion_id)
@@ -57,6 +59,10 @@ def requeue_stuck_certificates() -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, retry_backoff_max=600)
 def send_ready_email(self, certificate_id: int) -> bool:
+    """Once: the certificate is claimed (notified_at) before sending; a failed send releases it."""
+    claimed = Certificate.objects.filter(pk=certificate_id, notified_at__isnull=True).update(notified_at=timezone.now())
+    if not claimed:
+        return False
     certificate = Certificate.objects.select_related("agent__user").get(pk=certificate_id)
     user = certificate.agent.user
     with translation.override(certificate.language or settings.LANGUAGE_CODE):
@@ -75,6 +81,7 @@ def send_ready_email(self, certificate_id: int) -> bool:
     try:
         message.send()
     except Exception as exc:
+        Certificate.objects.filter(pk=certificate_id).update(notified_at=None)
         logger.warning("Certificate e-mail %s failed: %s", certificate_id, exc)
         raise self.retry(exc=exc) from exc
     return True

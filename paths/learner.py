@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from courses.models import CoursePage
 from people.models import Agent
@@ -57,7 +58,9 @@ def _completed_courses(agent: Agent, items: list[AgentAssignment]) -> dict[int, 
     for item in items:
         since = item.assigned_on if item.cycle > 1 else None
         done[item.pk] = {
-            course_id for course_id, completed_at in completions if since is None or completed_at.date() >= since
+            course_id
+            for course_id, completed_at in completions
+            if since is None or timezone.localdate(completed_at) >= since
         }
     return done
 

@@ -145,6 +145,11 @@ class AgentAssignment(models.Model):
             models.Index(fields=["agent", "completed_at"]),
             models.Index(fields=["path", "due_date"]),
             models.Index(fields=["assignment", "completed_at"]),
+            models.Index(
+                fields=["path", "agent"],
+                condition=models.Q(cancelled_at__isnull=True, renewed=False),
+                name="agent_assignment_current",
+            ),
         ]
 
     def __str__(self):
@@ -189,7 +194,12 @@ class NotificationLog(models.Model):
         verbose_name = _("envoi de notification")
         verbose_name_plural = _("envois de notifications")
         constraints = [
-            models.UniqueConstraint(fields=["agent_assignment", "kind", "day"], name="notification_once_per_day")
+            models.UniqueConstraint(fields=["agent_assignment", "kind", "day"], name="notification_once_per_day"),
+            # Every automatic notice exists once per agent assignment, whatever the day (two runs
+            # overlapping midnight cannot both send it); only a manager's reminder repeats, once a day.
+            models.UniqueConstraint(
+                fields=["agent_assignment", "kind"], condition=~models.Q(kind="manual"), name="notification_once"
+            ),
         ]
         indexes = [models.Index(fields=["agent_assignment", "kind"])]
 

@@ -54,6 +54,8 @@ def due_date_for(
         if fixed_date is None:
             raise ValueError("A fixed due date is needed.")
         return fixed_date
+    if mode not in ("after_assignment", "after_hire"):
+        raise ValueError(f"Unknown due date mode: {mode!r}.")
     if not days or days < 1:
         raise ValueError("A relative due date needs a number of days.")
     if mode == "after_hire" and hire_date is not None:
@@ -127,7 +129,7 @@ def notifications_due(
     if completed or not working(today):
         return kinds
     last_before = _last_working_day_before(due_date, working)
-    if today < due_date:
+    if today <= due_date:  # the due date itself is not late yet
         if REMINDER_1 not in sent and today >= last_before:
             kinds.append(REMINDER_1)
         elif (

@@ -1,7 +1,7 @@
 """Read queries of the HR dashboards and the manager's team page, built to keep query counts flat.
 
-"Current" rows: for each (agent, path), the most recently opened agent assignment that is not cancelled
-(a renewed cycle replaces the completed one; a second assignment of the same path replaces the first).
+"Current" rows: for each (agent, path), the agent assignment that is neither cancelled nor renewed (a
+renewed cycle replaces the completed one; a path is never given twice to the same agent).
 Deactivated agents are left out. The status of a row is computed in the database (`status_expression`)
 with the same precedence as `rules.status_of`: completed › overdue › in progress › not started.
 """
@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
@@ -65,16 +65,16 @@ def status_rank_expression(today: date) -> Case:
 
 
 def current_assignments(organisation_id: int) -> QuerySet[AgentAssignment]:
-    """Each active agent's current agent assignment per path, within one organisation."""
-    newer = AgentAssignment.objects.filter(
-        agent_id=OuterRef("agent_id"), path_id=OuterRef("path_id"), cancelled_at__isnull=True, pk__gt=OuterRef("pk")
-    )
+    """Each active agent's current agent assignment per path, within one organisation: neither cancelled
+    nor replaced by a renewed cycle. `apply_assignment` never gives an agent a second live row for a
+    path, so this is one row per (agent, path), read with a plain indexed filter."""
     return AgentAssignment.objects.filter(
         path__organisation_id=organisation_id,
         agent__organisation_id=organisation_id,
         agent__is_active=True,
         cancelled_at__isnull=True,
-    ).exclude(Exists(newer))
+        renewed=False,
+    )
 
 
 def _status_counts(today: date) -> dict:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -146,6 +147,13 @@ def _completed_agents(agent_ids: list[int], required: set[int], since: date | No
     }
 
 
+def _validity_start(path: TrainingPath, today: date) -> date | None:
+    """For recurring training, only completions still valid today count (none older than the validity)."""
+    if not path.validity_months:
+        return None
+    return today - relativedelta(months=path.validity_months)
+
+
 def _required_courses(path: TrainingPath) -> set[int]:
     return set(path.steps.filter(required=True).values_list("course_id", flat=True))
 
@@ -273,10 +281,12 @@ def apply_assignment(*, assignment_id: int, agent_ids: list[int] | None = None, 
         chunk = rows[start : start + CHUNK]
         ids = [agent_id for agent_id, _hire in chunk]
         with transaction.atomic():
+            # Agents who have it already, or who have the same path through another assignment (one
+            # current row per agent and path: one set of reminders, one figure in the dashboards).
             existing = set(
-                AgentAssignment.objects.filter(assignment=assignment, agent_id__in=ids).values_list(
-                    "agent_id", flat=True
-                )
+                AgentAssignment.objects.filter(agent_id__in=ids)
+                .filter(Q(assignment=assignment) | Q(path=path, cancelled_at__isnull=True, renewed=False))
+                .values_list("agent_id", flat=True)
             )
             new = [
                 AgentAssignment(
@@ -294,7 +304,7 @@ def apply_assignment(*, assignment_id: int, agent_ids: list[int] | None = None, 
             new_ids = [item.agent_id for item in new]
             for step in steps:
                 enroll_agents(agent_ids=new_ids, course_id=step.course_id, now=now)
-            for agent_id in _completed_agents(new_ids, required):
+            for agent_id in _completed_agents(new_ids, required, since=_validity_start(path, today)):
                 _complete(assignment_agent_filter={"assignment": assignment, "agent_id": agent_id}, now=now)
             reached += len(new)
             if agent_ids is None:
@@ -333,7 +343,11 @@ def _complete(*, assignment_agent_filter: dict, now: datetime) -> PathCompletion
             if known is None or competence.get("level", 0) > known.get("level", 0):
                 competences[competence["code"]] = competence
     item.completed_at = now
-    item.expires_on = rules.expiry_date(timezone.localdate(now), path.validity_months)
+    required_done = [
+        completions[step.course_id].completed_at for step in steps if step.required and step.course_id in completions
+    ]
+    valid_from = timezone.localdate(max(required_done)) if required_done else timezone.localdate(now)
+    item.expires_on = rules.expiry_date(valid_from, path.validity_months)
     item.save(update_fields=["completed_at", "expires_on"])
     try:
         with transaction.atomic():
@@ -387,7 +401,11 @@ def record_course_completion(*, agent_id: int, course_id: int, now: datetime | N
 
 def mark_started(*, agent_id: int, course_id: int, now: datetime | None = None) -> int:
     return AgentAssignment.objects.filter(
-        agent_id=agent_id, started_at__isnull=True, completed_at__isnull=True, path__steps__course_id=course_id
+        agent_id=agent_id,
+        started_at__isnull=True,
+        completed_at__isnull=True,
+        cancelled_at__isnull=True,
+        path__steps__course_id=course_id,
     ).update(started_at=now or timezone.now())
 
 

@@ -205,7 +205,7 @@ def renew_enrollment(
         agent = _agent(agent_id)
         course = _followable_course(agent, course_id)
         current = (
-            Enrollment.objects.select_for_update()
+            Enrollment.objects.select_for_update(of=("self",))
             .filter(agent=agent, course=course, archived_at__isnull=True)
             .select_related("completion")
             .first()

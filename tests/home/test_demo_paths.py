@@ -31,9 +31,17 @@ def _agent(email: str) -> Agent:
     return Agent.objects.select_related("user").get(user__email=email)
 
 
-def test_each_organisation_has_the_three_paths_assigned_in_the_past(demo):
-    """Both organisations get the three paths, each with steps, a description and a ready assignment made
-    by HR before today that reached agents; the cybersecurity path is valid 12 months."""
+def test_paths_assigned_weeks_ago_with_mixed_figures_and_reminders_sent(demo):
+    """Both organisations get the three paths, assigned by HR weeks ago; some agents are done, some
+    overdue, some still have time; the notification task already ran on the past days."""
+    _check_paths()
+    _check_figures()
+    _check_reminders()
+
+
+def _check_paths():
+    """Each path has steps, a description and a ready assignment made by HR before today that reached
+    agents; the cybersecurity path is valid 12 months."""
     now = timezone.now()
     for organisation in Organisation.objects.filter(slug__in=["saint-aubin", "val-de-loire"]):
         paths = TrainingPath.objects.filter(organisation=organisation)
@@ -55,7 +63,7 @@ def test_each_organisation_has_the_three_paths_assigned_in_the_past(demo):
         assert social.statuses == [Agent.Status.ELU]
 
 
-def test_the_figures_mix_done_overdue_and_open(demo):
+def _check_figures():
     """In each organisation some agents are done, some overdue, some still have time; completions are
     never dated in the future nor before the assignment."""
     today = timezone.localdate()
@@ -77,7 +85,7 @@ def test_the_figures_mix_done_overdue_and_open(demo):
     assert not AgentAssignment.objects.filter(assigned_on__gt=today).exists()
 
 
-def test_reminders_were_already_sent(demo):
+def _check_reminders():
     """The notification task ran on the past days: notices, reminders, overdue notices and escalations are
     logged on their day, in-app notifications are dated then, and managers got a weekly digest."""
     today = timezone.localdate()
@@ -95,7 +103,14 @@ def test_reminders_were_already_sent(demo):
     assert DigestLog.objects.exists()
 
 
-def test_camille_sees_an_assigned_path_on_mon_espace(client, demo):
+def test_pages_open_on_real_figures(client, demo):
+    """Mon espace, the team page and the HR dashboard show the demo paths."""
+    _check_camille(client)
+    _check_louis(client)
+    _check_hr_dashboard(client)
+
+
+def _check_camille(client):
     """The README agent has an assigned path with a step done and a due date, shown on Mon espace."""
     camille = _agent(CAMILLE)
     views = assigned_paths(camille, timezone.localdate())
@@ -107,7 +122,7 @@ def test_camille_sees_an_assigned_path_on_mon_espace(client, demo):
     assert escape(views[0].item.path.title) in response.content.decode()
 
 
-def test_louis_sees_his_team_training(client, demo):
+def _check_louis(client):
     """The README manager's team page lists Camille's assignments (the tiny catalogue has only two
     courses, both completed by Camille: her overdue step exists with the normal catalogue)."""
     louis = _agent(LOUIS)
@@ -119,7 +134,7 @@ def test_louis_sees_his_team_training(client, demo):
     assert "Camille" in response.content.decode()
 
 
-def test_hr_dashboard_opens_on_real_figures(client, demo):
+def _check_hr_dashboard(client):
     """The commune's HR sees the three paths with their figures."""
     hr = _agent("rh@saint-aubin.example")
     client.force_login(hr.user)

@@ -21,6 +21,9 @@ What a SIGKILL loses, and what brings it back (settings in lms/settings/base.py)
   the queue is drained, then runs that task's body here with `STUCK_AFTER` set to zero instead of waiting
   ten minutes (its `.delay()` calls go to the workers through Redis), which is the production mechanism
   with a shorter clock. Lowering the visibility timeout instead would change what production does.
+
+The last test needs no worker: it stops a render task in-process at the point where a SIGKILL would leave
+the certificate ready but the agent not yet told, then runs the task again as a redelivery would.
 """
 
 from __future__ import annotations
@@ -376,3 +379,46 @@ def test_a_killed_pool_child_is_redelivered_at_once(workers, queue, settings):
     assert lost == 1, first.log()[-3000:]
     assert_one_ready_certificate_each(completion_ids, Path(settings.MEDIA_ROOT))
     logger.info(f"{COMPLETIONS} completions, {sent} issue messages, {elapsed:.1f} s; killed child held {lost} task(s)")
+
+
+class WorkerDiedError(Exception):
+    """Stands for a SIGKILL at that point: the task stops, its message is redelivered later."""
+
+
+def _die(*args, **kwargs):
+    raise WorkerDiedError
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "crash",
+    [
+        "none",
+        "before the notice",
+        "e-mail not enqueued",
+    ],
+)
+def test_a_render_retried_after_a_crash_past_its_commit_still_tells_the_agent(crash, monkeypatch, mailoutbox):
+    """The worker dies (or the broker is briefly unreachable) after the commit that marks the certificate
+    ready and before the agent is told. The task runs again (redelivery, autoretry): the agent must still
+    get one notice and one e-mail."""
+    from people.models import Notification
+
+    completion_id = make_completions(1)[0]
+    monkeypatch.setattr(services, "_enqueue_render", lambda certificate_id: None)  # render by hand below
+    certificate = services.issue_course_certificate(completion_id=completion_id)
+    if crash != "none":
+        if crash == "before the notice":
+            monkeypatch.setattr(services, "_notify_ready", _die)
+        else:
+            monkeypatch.setattr(tasks.send_ready_email, "delay", _die)
+        with pytest.raises(WorkerDiedError):
+            tasks.render_certificate(certificate.pk)
+        monkeypatch.undo()
+        certificate.refresh_from_db()
+        assert certificate.status == Certificate.Status.READY  # the crash came after the commit
+
+    tasks.render_certificate(certificate.pk)  # after a crash, the same task again: redelivered or retried
+
+    assert Notification.objects.filter(kind="certificate_ready", agent=certificate.agent).count() == 1
+    assert len(mailoutbox) == 1

@@ -345,11 +345,6 @@ def test_an_ended_assignment_gets_no_more_notices(item, clock, town):
     assert [kind for kind, _day in logged(item)] == ["assigned"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG paths.rules.notifications_due: on a working due date the agent is told the training "
-    "'devait être terminée le <today>' (the overdue notice goes out on the due date itself).",
-)
 def test_no_overdue_notice_on_a_working_due_date(clock, hr_people, agent, assign):
     """Due on Wednesday 30 June: nothing on that day, the overdue notice on Thursday 1 July."""
     assign(agent, due_date=date(2027, 6, 30))
@@ -378,12 +373,6 @@ def test_a_failed_e_mail_releases_its_claim(item, clock, settings):
 # Two runs overlapping midnight
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG paths.notifications: the claim is unique per (agent assignment, kind, day), so a run started "
-    "before midnight (its `sent` kinds read at the start of the batch) and a run started after midnight "
-    "both claim the same notice, on two different days, and both send it.",
-)
 def test_runs_overlapping_midnight_do_not_send_a_notice_twice(clock, hr_people, agent, boss, assign, monkeypatch):
     """A 23:00 run still busy after midnight and the 00:00 run send each notice once in total."""
     other = AgentFactory(organisation=agent.organisation, manager=boss, user__email="second@quimper.fr")

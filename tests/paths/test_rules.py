@@ -325,12 +325,6 @@ def test_nothing_but_the_assignment_notice_on_non_working_days(today):
 # notifications_due: after the due date
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG paths.rules.notifications_due: the overdue notice goes out on the due date itself "
-    "(`if today < due_date` lets today == due_date fall through), although the rules say "
-    "'on the first working day after the due date' and status_of is not overdue that day.",
-)
 def test_no_overdue_notice_on_the_due_date_itself():
     """On a working due date, the assignment is not overdue yet: no overdue notice."""
     assert due(date(2027, 6, 23), date(2027, 6, 23), sent=BEFORE_DUE_SENT) == []
