@@ -130,6 +130,8 @@ def load_paths(*, size: str, now: datetime | None = None, stdout=None) -> int:
         if not TrainingPath.objects.filter(organisation=organisation).exists()
     ]
     if not organisations:
+        if stdout is not None:
+            stdout.write("Parcours de formation : déjà chargés, rien d'ajouté.")
         return 0
     courses = {page.slug: page for page in CoursePage.objects.live()}
     # The notification run covers every organisation: replay the past only when nothing else is assigned

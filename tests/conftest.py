@@ -95,3 +95,18 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _xapi_statements_are_valid(request):
+    """Every xAPI statement any test records validates with ralph (checked before the database is reset)."""
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from progress.models import LearningEvent
+    from tests.progress.xapi_validation import assert_valid_statement
+
+    for statement in LearningEvent.objects.values_list("statement", flat=True).iterator():
+        assert_valid_statement(statement)
