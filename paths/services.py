@@ -10,13 +10,13 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import CoursePage
 from people.models import Agent, Service
-from progress.models import CourseCompletion
+from progress.models import CourseCompletion, Enrollment
 from progress.services import ProgressRefusedError, enroll_agents, renew_enrollment
 
 from . import rules
@@ -302,6 +302,16 @@ def apply_assignment(*, assignment_id: int, agent_ids: list[int] | None = None, 
             ]
             AgentAssignment.objects.bulk_create(new, ignore_conflicts=True)
             new_ids = [item.agent_id for item in new]
+            # Agents who already opened a step's course are in progress from the start.
+            AgentAssignment.objects.filter(assignment=assignment, agent_id__in=new_ids, started_at__isnull=True).filter(
+                Exists(
+                    Enrollment.objects.filter(
+                        agent_id=OuterRef("agent_id"),
+                        course_id__in=[step.course_id for step in steps],
+                        last_activity_at__isnull=False,
+                    )
+                )
+            ).update(started_at=now)
             for step in steps:
                 enroll_agents(agent_ids=new_ids, course_id=step.course_id, now=now)
             for agent_id in _completed_agents(new_ids, required, since=_validity_start(path, today)):

@@ -361,24 +361,33 @@ def test_a_killed_pool_child_is_redelivered_at_once(workers, queue, settings):
     workers.start("certs-b")
     started = time.monotonic()
     sent = announce(completion_ids)
-    children = first.children()
-    assert len(children) == 1
 
-    def kill_child():
-        os.kill(children[0], signal.SIGKILL)
-
-    kill_when_busy(first, after_ready=COMPLETIONS // 3, kill=kill_child)
+    # The child may finish its task between the moment its log shows it busy and the kill (tasks last tens
+    # of milliseconds): then nothing was lost, the pool starts another child, and the test kills again.
+    kills = 0
+    for _attempt in range(5):
+        children = first.children()
+        assert len(children) == 1
+        kill_when_busy(first, after_ready=COMPLETIONS // 3, kill=lambda pid=children[0]: os.kill(pid, signal.SIGKILL))
+        kills += 1
+        if wait_for(lambda: "WorkerLostError" in first.log(), timeout=5):
+            break
+        assert wait_for(lambda pid=children[0]: first.children() not in ([], [pid]), timeout=30)
     assert wait_for(lambda: ready_count() >= COMPLETIONS, timeout=DONE_TIMEOUT, interval=0.5), workers.logs()
     assert wait_for(lambda: drained(queue, workers, stable_for=1.0), timeout=60, interval=0.5)
     elapsed = time.monotonic() - started
 
     assert first.process.poll() is None, "the worker's main process survives its child"
     assert "exited with 'signal 9 (SIGKILL)'" in first.log()
-    # The child was running a task: the worker reports it lost, and the message went back to the queue.
+    # The last child killed was running a task: the worker reports it lost, and the message went back to the
+    # queue.
     lost = first.log().count("Task handler raised error: WorkerLostError")
     assert lost == 1, first.log()[-3000:]
     assert_one_ready_certificate_each(completion_ids, Path(settings.MEDIA_ROOT))
-    logger.info(f"{COMPLETIONS} completions, {sent} issue messages, {elapsed:.1f} s; killed child held {lost} task(s)")
+    logger.info(
+        f"{COMPLETIONS} completions, {sent} issue messages, {elapsed:.1f} s; {kills} child(ren) killed, "
+        f"{lost} while running a task"
+    )
 
 
 class WorkerDiedError(Exception):
