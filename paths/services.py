@@ -330,7 +330,7 @@ def apply_assignment(*, assignment_id: int, agent_ids: list[int] | None = None, 
 def _complete(*, assignment_agent_filter: dict, now: datetime) -> PathCompletion | None:
     """Record a path completion once for an open agent assignment, then announce it after commit."""
     item = (
-        AgentAssignment.objects.select_for_update()
+        AgentAssignment.objects.select_for_update(of=("self",))
         .select_related("path")
         .filter(completed_at__isnull=True, cancelled_at__isnull=True, **assignment_agent_filter)
         .order_by("-cycle")

@@ -348,7 +348,7 @@ def record_heartbeat(
         return 0
     with transaction.atomic():
         progress = (
-            LessonProgress.objects.select_for_update()
+            LessonProgress.objects.select_for_update(of=("self",))
             .select_related("lesson")
             .filter(
                 enrollment__agent_id=agent_id,
@@ -595,7 +595,7 @@ def _record_answers(attempt: Attempt, context: xapi.Context, when: datetime) -> 
 
 
 def _complete_from_quiz(agent: Agent, lesson: LessonPage, enrollment: Enrollment, when: datetime):
-    enrollment = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+    enrollment = Enrollment.objects.select_for_update(of=("self",)).select_related("course").get(pk=enrollment.pk)
     course = enrollment.course
     if course is None or not course.live:
         return None
