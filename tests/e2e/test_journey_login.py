@@ -48,7 +48,8 @@ def test_mon_espace_shows_the_agent_name_organisation_and_service(page, live_ser
     """Mon espace greets the agent by name and names their organisation and service."""
     login(page, live_server, agent.user.email, DEFAULT_PASSWORD)
 
-    profile = page.get_by_role("region", name="Bonjour Hélène Lefèvre")
+    expect(page.get_by_text("Bonjour Hélène Lefèvre")).to_be_visible()
+    profile = page.get_by_role("region", name="Mon profil")
     expect(profile).to_be_visible()
     expect(profile.locator("dt", has_text="Organisation").locator("+ dd")).to_have_text(
         "Commune de Saint-Aubin-des-Bois"

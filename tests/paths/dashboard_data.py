@@ -41,6 +41,7 @@ def give(
     assigned_on: date | None = None,
     completed_on: date | None = None,
     cancelled: bool = False,
+    renewed: bool = False,
 ) -> AgentAssignment:
     """One agent assignment in `status` (a value of paths.rules) as seen on `today`."""
     today = today or timezone.localdate()
@@ -57,4 +58,5 @@ def give(
         started_at=at(assigned_on) if started else None,
         completed_at=at(completed_on or today - timedelta(days=1)) if status == rules.COMPLETED else None,
         cancelled_at=timezone.now() if cancelled else None,
+        renewed=renewed,
     )

@@ -60,7 +60,7 @@ def scene(town, tree):
     give(assignment, people["a5"], rules.COMPLETED, today=TODAY, completed_on=TODAY - timedelta(days=10))
     give(assignment, people["a6"], rules.OVERDUE, today=TODAY)
     # a7: a completed first cycle, renewed: only the open second cycle counts.
-    give(assignment, people["a7"], rules.COMPLETED, today=TODAY, completed_on=TODAY - timedelta(days=400))
+    give(assignment, people["a7"], rules.COMPLETED, today=TODAY, completed_on=TODAY - timedelta(days=400), renewed=True)
     give(assignment, people["a7"], rules.NOT_STARTED, today=TODAY, cycle=2)
     # Not counted: a deactivated agent, a cancelled row.
     gone = agent(tree["voirie"], "C", "Henry")
