@@ -88,59 +88,58 @@ def _enqueue_render(certificate_id: int) -> None:
     transaction.on_commit(lambda: render_certificate.delay(certificate_id))
 
 
+def _issue(*, attests: dict, kind: str, agent: Agent, snapshot, now: datetime) -> Certificate:
+    """One live certificate for what `attests` names (a course or a path completion): the existing one,
+    or a new one whose render is enqueued on commit; a concurrent insert loses to the database
+    constraint and returns the winner."""
+    live = Certificate.objects.filter(replaced_at__isnull=True, **attests)
+    existing = live.first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            certificate = Certificate.objects.create(
+                agent=agent,
+                organisation=agent.organisation,
+                kind=kind,
+                snapshot=snapshot(),
+                issued_at=now,
+                language=settings.LANGUAGE_CODE,
+                **attests,
+            )
+            _enqueue_render(certificate.pk)
+    except IntegrityError:
+        return live.get()
+    return certificate
+
+
 def issue_course_certificate(*, completion_id: int, now: datetime | None = None) -> Certificate | None:
     """The certificate of a course completion, created once; None when the course gives none.
 
     Safe under retries and duplicate signals: the database keeps one live certificate per completion.
     """
-    now = now or timezone.now()
     completion = CourseCompletion.objects.select_related("course", "agent__organisation").get(pk=completion_id)
     if completion.course is not None and not completion.course.certificate_on_completion:
         return None
-    existing = Certificate.objects.filter(course_completion=completion, replaced_at__isnull=True).first()
-    if existing is not None:
-        return existing
-    agent = completion.agent
-    try:
-        with transaction.atomic():
-            certificate = Certificate.objects.create(
-                agent=agent,
-                organisation=agent.organisation,
-                kind=Certificate.Kind.COURSE,
-                course_completion=completion,
-                snapshot=course_snapshot(completion, agent),
-                issued_at=now,
-                language=settings.LANGUAGE_CODE,
-            )
-            _enqueue_render(certificate.pk)
-    except IntegrityError:
-        return Certificate.objects.get(course_completion=completion, replaced_at__isnull=True)
-    return certificate
+    return _issue(
+        attests={"course_completion": completion},
+        kind=Certificate.Kind.COURSE,
+        agent=completion.agent,
+        snapshot=lambda: course_snapshot(completion, completion.agent),
+        now=now or timezone.now(),
+    )
 
 
 def issue_path_certificate(*, path_completion_id: int, now: datetime | None = None) -> Certificate:
     """The certificate of a path completion, created once (same guarantees as for a course)."""
-    now = now or timezone.now()
     completion = PathCompletion.objects.select_related("agent__organisation").get(pk=path_completion_id)
-    existing = Certificate.objects.filter(path_completion=completion, replaced_at__isnull=True).first()
-    if existing is not None:
-        return existing
-    agent = completion.agent
-    try:
-        with transaction.atomic():
-            certificate = Certificate.objects.create(
-                agent=agent,
-                organisation=agent.organisation,
-                kind=Certificate.Kind.PATH,
-                path_completion=completion,
-                snapshot=path_snapshot(completion, agent),
-                issued_at=now,
-                language=settings.LANGUAGE_CODE,
-            )
-            _enqueue_render(certificate.pk)
-    except IntegrityError:
-        return Certificate.objects.get(path_completion=completion, replaced_at__isnull=True)
-    return certificate
+    return _issue(
+        attests={"path_completion": completion},
+        kind=Certificate.Kind.PATH,
+        agent=completion.agent,
+        snapshot=lambda: path_snapshot(completion, completion.agent),
+        now=now or timezone.now(),
+    )
 
 
 def certificate_data(certificate: Certificate, logo: bytes | None):
