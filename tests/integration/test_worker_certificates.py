@@ -17,7 +17,8 @@ What a SIGKILL loses, and what brings it back (settings in lms/settings/base.py)
 - the whole worker killed (main process and child, as an OOM kill or a lost machine): the message it held
   stays in Redis's unacked set until `visibility_timeout` (one hour) has passed. What brings the
   certificate back before that is the beat task `requeue_stuck_certificates`, which renders again what is
-  pending since `STUCK_AFTER` (ten minutes) and issues what has no certificate yet. The test waits until
+  pending since `STUCK_AFTER` (ten minutes), issues what has no certificate yet and sends the e-mails of
+  ready certificates still untold. The test waits until
   the queue is drained, then runs that task's body here with `STUCK_AFTER` set to zero instead of waiting
   ten minutes (its `.delay()` calls go to the workers through Redis), which is the production mechanism
   with a shorter clock. Lowering the visibility timeout instead would change what production does.
@@ -340,8 +341,8 @@ def test_a_killed_worker_loses_no_certificate_and_duplicates_none(workers, queue
     elapsed = time.monotonic() - started
 
     assert_one_ready_certificate_each(completion_ids, Path(settings.MEDIA_ROOT))
-    # At most one e-mail per agent (an e-mail task held by the killed worker is only redelivered after
-    # the visibility timeout, so there may be fewer).
+    # At most one e-mail per agent (an e-mail task killed after claiming `notified_at` is only redelivered
+    # after the visibility timeout, and then sends nothing: there may be fewer).
     mails = "\n".join(path.read_text() for path in sorted(workers.mail_dir.glob("*.log")))
     recipients = Counter(line for line in mails.splitlines() if line.startswith("To: "))
     assert all(count == 1 for count in recipients.values())
