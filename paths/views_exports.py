@@ -70,11 +70,7 @@ class ExportForm(forms.Form):
     def clean_format(self):
         return self.cleaned_data.get("format") or ExportFile.Format.CSV
 
-    def parameters(self) -> export_data.Parameters:
-        raise NotImplementedError
-
-    def label(self) -> str:
-        raise NotImplementedError
+    # Each export's form adds parameters() (its export_data.Parameters) and label() (its title).
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
