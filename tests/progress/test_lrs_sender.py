@@ -228,6 +228,7 @@ def test_batch_partly_held_by_the_lrs_ends_stored_once_and_all_sent(lrs, agent):
 # --- rejected statements --------------------------------------------------------------------------
 
 
+@pytest.mark.invalid_xapi_on_purpose
 def test_rejected_statement_counts_a_failure_and_the_others_are_sent(lrs, agent):
     """A statement the LRS rejects (400) gets send_failures + 1 and last_error; the others are sent."""
     events = record(agent, 3)
@@ -241,6 +242,7 @@ def test_rejected_statement_counts_a_failure_and_the_others_are_sent(lrs, agent)
     assert set(lrs.stored) == {str(events[0].pk), str(events[2].pk)}
 
 
+@pytest.mark.invalid_xapi_on_purpose
 def test_rejected_statement_is_given_up_after_max_failures(lrs, agent):
     """After MAX_SEND_FAILURES rejections a statement stays in the record, unsent, and is no longer sent."""
     (event,) = record(agent, 1)
@@ -296,6 +298,7 @@ def test_task_with_lrs_down_raises_and_leaves_all_queued(lrs, agent):
     assert not lrs.stored
 
 
+@pytest.mark.invalid_xapi_on_purpose
 def test_one_task_run_counts_one_failure_per_rejected_statement(lrs, agent):
     """A statement the LRS rejects is tried once per run, so a passing LRS fault does not use up its tries."""
     events = record(agent, 5)
