@@ -16,6 +16,7 @@ The benches (bench/README.md describes each):
                                   (capnum_bench_progress, created if missing; about 20 minutes to build the
                                   first time, reused afterwards): `run.py progress` runs it alone
     bench_quiz_grading.py         grading 20-question attempts, and 500 agents taking a quiz at once
+    bench_skills_heatmap.py       the HR skills heatmap for 50,000 agents (PostgreSQL, its own database)
 """
 
 from __future__ import annotations

@@ -15,12 +15,15 @@ def navigation(request):
     catalog = CatalogPage.objects.live().only("url_path", "path", "depth").first()
     if catalog is not None:
         items.append((catalog.url, _("Catalogue")))
+    if permissions.agent_of(user) is not None:
+        items.append((reverse("home:skills_profile"), _("Mes compétences")))
     if permissions.is_manager(user):
         items.append((reverse("paths:team"), _("Mon équipe")))
     if permissions.is_hr(user):
         items.append((reverse("people:agent_list"), _("Agents")))
         items.append((reverse("paths:path_list"), _("Parcours")))
         items.append((reverse("paths:hr_dashboard"), _("Suivi des formations")))
+        items.append((reverse("skills:heatmap"), _("Compétences")))
         items.append((reverse("certificates:hr_list"), _("Attestations")))
     if permissions.is_trainer(user):
         items.append((reverse("wagtailadmin_home"), _("Espace formateur")))

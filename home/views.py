@@ -8,6 +8,7 @@ from paths.learner import assigned_paths
 from people import permissions
 from people.notifications import latest_notifications, mark_all_read
 from progress.selectors import learner_overview
+from skills.models import CompetenceLevel
 
 DASHBOARD_CERTIFICATES = 6
 
@@ -27,6 +28,7 @@ def dashboard(request):
             more_certificates=len(certificates) > DASHBOARD_CERTIFICATES,
             notifications=latest_notifications(agent),
             assigned=assigned_paths(agent, timezone.localdate()),
+            assessed_competences=CompetenceLevel.objects.filter(agent=agent).count(),
         )
     return render(request, "home/dashboard.html", context)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("people.urls")),
+    path("", include("skills.urls")),
     path("", include("quizzes.urls")),
     path("", include("progress.urls")),
     path("", include("paths.urls")),

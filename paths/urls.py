@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_dashboard, views_exports, views_hr, views_team
+from . import views_dashboard, views_exports, views_gaps, views_hr, views_team
 
 app_name = "paths"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("rh/assignations/<uuid:uuid>/", views_hr.assignment_detail, name="hr_assignment"),
     path("rh/assignations/<uuid:uuid>/avancement/", views_hr.assignment_progress, name="assignment_progress"),
     path("rh/assignations/<uuid:uuid>/arreter/", views_hr.assignment_end, name="assignment_end"),
+    # HR: from a competence gap to an assignment (views_gaps).
+    path("rh/competences/assigner/", views_gaps.gap_assign, name="gap_assign"),
     # HR: dashboards (views_dashboard).
     path("rh/suivi/", views_dashboard.hr_dashboard, name="hr_dashboard"),
     path("rh/parcours/<uuid:uuid>/", views_dashboard.path_dashboard, name="path_dashboard"),

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -54,21 +54,7 @@ def _require_hr(request) -> None:
 
 def _organisation_id(request) -> int:
     """The organisation this HR user works on (the instance administrator may choose one)."""
-    _require_hr(request)
-    user = request.user
-    agent = permissions.agent_of(user)
-    if agent is not None and not permissions.is_administrator(user):
-        return agent.organisation_id
-    organisations = permissions.hr_organisations(user)
-    chosen = request.GET.get("organisation") or request.POST.get("organisation")
-    if chosen and chosen.isdigit() and organisations.filter(pk=chosen).exists():
-        return int(chosen)
-    if agent is not None:
-        return agent.organisation_id
-    first = organisations.order_by("name").first()
-    if first is None:
-        raise Http404
-    return first.pk
+    return permissions.hr_organisation_id(request)
 
 
 def _path_or_404(request, uuid) -> TrainingPath:

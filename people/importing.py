@@ -118,7 +118,12 @@ def decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data[:8192]:
         raise ValueError(_("Ce fichier n'est pas un fichier texte CSV (il contient des données binaires)."))
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:  # a BOM, then something else: the file says UTF-8 but is not
+            raise ValueError(
+                _("L'encodage du fichier n'est pas reconnu : enregistrez-le en UTF-8 ou en Windows-1252.")
+            ) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

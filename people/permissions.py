@@ -9,7 +9,9 @@ Scopes:
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from .models import Agent, Organisation, Service
 from .roles import GROUP_ROLES, STAFF_ROLES, Role
@@ -147,3 +149,24 @@ def trained_agents(user) -> QuerySet[Agent]:
     if agent is None or not is_trainer(user):
         return Agent.objects.none()
     return Agent.objects.filter(organisation_id=agent.organisation_id)
+
+
+def hr_organisation_id(request) -> int:
+    """The organisation an HR user works on in a request: their own; the instance administrator may
+    choose one with `?organisation=` (else their own, else the first). 403 for anyone not HR."""
+    user = request.user
+    if not is_hr(user):
+        raise PermissionDenied
+    agent = agent_of(user)
+    if agent is not None and not is_administrator(user):
+        return agent.organisation_id
+    organisations = hr_organisations(user)
+    chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    if chosen and chosen.isdigit() and organisations.filter(pk=chosen).exists():
+        return int(chosen)
+    if agent is not None:
+        return agent.organisation_id
+    first = organisations.order_by("name").first()
+    if first is None:
+        raise Http404
+    return first.pk

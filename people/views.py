@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -60,23 +59,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def _hr_organisation_id(request) -> int:
-    """The organisation whose agents this HR user manages (the administrator may choose one)."""
-    user = request.user
-    if not permissions.is_hr(user):
-        raise PermissionDenied
-    agent = permissions.agent_of(user)
-    if agent is not None and not permissions.is_administrator(user):
-        return agent.organisation_id
-    organisations = permissions.hr_organisations(user)
-    chosen = request.GET.get("organisation") or request.POST.get("organisation")
-    if chosen and chosen.isdigit() and organisations.filter(pk=chosen).exists():
-        return int(chosen)
-    if agent is not None:
-        return agent.organisation_id
-    first = organisations.order_by("name").first()
-    if first is None:
-        raise Http404
-    return first.pk
+    return permissions.hr_organisation_id(request)
 
 
 @login_required

@@ -545,12 +545,13 @@ def record_attempt_graded(*, attempt_id: int) -> list[CourseCompletion]:
         _record_answers(attempt, context, when)
         record_event(
             agent=attempt.agent,
-            verb="passed" if attempt.passed else "failed",
+            # A positioning test (passed None) is completed, neither passed nor failed.
+            verb="completed" if attempt.passed is None else "passed" if attempt.passed else "failed",
             activity=xapi.Activity("quiz", attempt.quiz_id, attempt.quiz_title),
             timestamp=when,
             result=xapi.Result(
                 score_percent=attempt.score,
-                success=bool(attempt.passed),
+                success=None if attempt.passed is None else attempt.passed,
                 completion=True,
                 duration_seconds=int((when - attempt.started_at).total_seconds()),
             ),

@@ -63,8 +63,23 @@ class FeedbackPolicy(models.TextChoices):
     NEVER = "never", _("Jamais")
 
 
+class QuizKind(models.TextChoices):
+    STANDARD = "standard", _("Quiz")
+    POSITIONING = "positioning", _("Test de positionnement")
+
+
 class Quiz(ClusterableModel):
     title = models.CharField(_("titre"), max_length=255)
+    kind = models.CharField(
+        _("type de quiz"),
+        max_length=20,
+        choices=QuizKind.choices,
+        default=QuizKind.STANDARD,
+        help_text=_(
+            "Un test de positionnement tire une question par compétence et par niveau, n'a ni note de "
+            "réussite ni échec, et estime le niveau de l'agent sur chaque compétence interrogée."
+        ),
+    )
     instructions = RichTextField(_("consignes"), blank=True, features=["bold", "italic", "link", "ul", "ol"])
     category = models.CharField(
         _("catégorie"), max_length=255, blank=True, help_text=_("Catégorie de la banque de questions (GIFT).")
@@ -103,6 +118,7 @@ class Quiz(ClusterableModel):
 
     panels = [
         FieldPanel("title"),
+        FieldPanel("kind"),
         FieldPanel("instructions"),
         MultiFieldPanel(
             [
@@ -126,6 +142,16 @@ class Quiz(ClusterableModel):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_positioning(self) -> bool:
+        return self.kind == QuizKind.POSITIONING
+
+    def clean(self):
+        if self.is_positioning and self.questions_per_attempt:
+            raise ValidationError(
+                {"questions_per_attempt": _("Un test de positionnement tire lui-même une question par niveau.")}
+            )
 
 
 class Question(ClusterableModel, Orderable):
@@ -215,6 +241,13 @@ class Attempt(models.Model):
     graded_at = models.DateTimeField(_("corrigée le"), null=True, blank=True)
     score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("réussie"), null=True, blank=True)
+    shared_with_hr = models.BooleanField(
+        _("réponses partagées avec les RH"),
+        default=False,
+        help_text=_(
+            "Les réponses détaillées d'un test de positionnement restent privées, sauf si l'agent les partage."
+        ),
+    )
     snapshot = models.JSONField(_("questions servies"), default=dict, editable=False)
 
     class Meta:

@@ -13,8 +13,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from skills import rules as skill_rules
+from skills.services import record_quiz_result
+
 from . import grading
-from .models import Attempt, Quiz, Response, ResponseChoice
+from .models import Attempt, Quiz, QuizKind, Response, ResponseChoice
 from .signals import attempt_graded, attempt_started
 
 MAX_TEXT_ANSWER = 20_000
@@ -195,9 +198,11 @@ def start_attempt(*, quiz_id: int, agent_id: int, now: datetime | None = None, s
             raise AttemptRefusedError(refusal_message(rule), rule.next_allowed_at)
         questions = list(quiz.questions.select_related("competence").order_by("sort_order", "pk"))
         rng = random.Random(seed)  # noqa: S311 - drawing questions, not a secret
-        if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
+        if quiz.is_positioning:
+            questions = positioning_draw(questions, rng)
+        elif quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
             questions = sorted(rng.sample(questions, quiz.questions_per_attempt), key=questions.index)
-        if quiz.shuffle_questions:
+        if quiz.shuffle_questions and not quiz.is_positioning:
             rng.shuffle(questions)
         number = Attempt.objects.filter(quiz=quiz, agent_id=agent_id).count() + 1
         try:
@@ -210,6 +215,7 @@ def start_attempt(*, quiz_id: int, agent_id: int, now: datetime | None = None, s
                     started_at=now,
                     deadline=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
                     snapshot={
+                        "kind": quiz.kind,
                         "pass_mark": str(quiz.pass_mark),
                         "feedback_policy": quiz.feedback_policy,
                         "instructions": quiz.instructions,
@@ -222,6 +228,16 @@ def start_attempt(*, quiz_id: int, agent_id: int, now: datetime | None = None, s
         except IntegrityError:
             # Another tab started it at the same moment: resume that one.
             return Attempt.objects.get(quiz=quiz, agent_id=agent_id, state=Attempt.State.IN_PROGRESS)
+
+
+def positioning_draw(questions: list, rng: random.Random) -> list:
+    """One question drawn at random for each (competence, level) the test covers, ordered by competence
+    then from the easiest level up, so that the agent meets each competence as one short sequence."""
+    cells: dict[tuple[str, int], list] = {}
+    for question in questions:
+        if question.competence_id and question.level is not None and question.type != grading.ESSAY:
+            cells.setdefault((question.competence.code, question.level), []).append(question)
+    return [rng.choice(cells[key]) for key in sorted(cells)]
 
 
 def _attempt_for(attempt_id: int, agent_id: int) -> Attempt:
@@ -321,11 +337,32 @@ def _set_result(attempt: Attempt, graded: list[grading.GradedQuestion], now: dat
         return
     attempt.state = Attempt.State.GRADED
     attempt.score = score
-    attempt.passed = grading.is_passed(score, Decimal(attempt.snapshot["pass_mark"]))
+    positioning = attempt.snapshot.get("kind") == QuizKind.POSITIONING
+    # A positioning test is neither passed nor failed: it estimates levels.
+    attempt.passed = None if positioning else grading.is_passed(score, Decimal(attempt.snapshot["pass_mark"]))
     attempt.graded_at = now
 
 
+def _record_competences(attempt: Attempt) -> None:
+    """Competence evidence from a graded attempt (skills sits to the left: quizzes feeds it)."""
+    fractions = dict(attempt.responses.values_list("slot", "fraction"))
+    answers = [
+        skill_rules.Answer(slot.get("competence"), slot.get("level"), fractions.get(index))
+        for index, slot in enumerate(attempt.questions)
+    ]
+    record_quiz_result(
+        agent_id=attempt.agent_id,
+        attempt_id=attempt.pk,
+        positioning=attempt.snapshot.get("kind") == QuizKind.POSITIONING,
+        passed=attempt.passed,
+        answers=answers,
+        label=attempt.quiz_title,
+        observed_at=attempt.submitted_at or attempt.graded_at,
+    )
+
+
 def _announce(attempt: Attempt) -> None:
+    _record_competences(attempt)
     values = {
         "attempt_id": attempt.pk,
         "agent_id": attempt.agent_id,
@@ -380,3 +417,19 @@ def quiz_result(*, quiz: Quiz, agent_id: int) -> QuizResult:
     )
     final = grading.final_grade(scores, quiz.grading_method)
     return QuizResult(final, grading.is_passed(final, quiz.pass_mark), len(scores))
+
+
+def set_answers_shared(*, attempt_id: int, agent_id: int, shared: bool) -> Attempt:
+    """The agent shares (or stops sharing) the detailed answers of one of their finished positioning tests
+    with HR. Another agent's attempt, an attempt in progress or an ordinary quiz does not exist here
+    (Attempt.DoesNotExist)."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .exclude(state=Attempt.State.IN_PROGRESS)
+            .get(pk=attempt_id, agent_id=agent_id, snapshot__kind=QuizKind.POSITIONING)
+        )
+        if attempt.shared_with_hr != shared:
+            attempt.shared_with_hr = shared
+            attempt.save(update_fields=["shared_with_hr"])
+    return attempt

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 MIN_LEVEL = 1
 MAX_LEVEL = 8
 LEVEL_VALIDATORS = [MinValueValidator(MIN_LEVEL), MaxValueValidator(MAX_LEVEL)]
+# A measured level (positioning test, Pix) or a target may be 0: "not acquired" / "no requirement".
+MEASURED_LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(MAX_LEVEL)]
 
 
 class Level(models.IntegerChoices):
@@ -74,7 +76,7 @@ class Evidence(models.Model):
 
     agent = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="evidence")
     competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="evidence")
-    level = models.PositiveSmallIntegerField(_("niveau"), validators=LEVEL_VALIDATORS)
+    level = models.PositiveSmallIntegerField(_("niveau"), validators=MEASURED_LEVEL_VALIDATORS)
     source = models.CharField(_("origine"), max_length=20, choices=Source.choices)
     source_ref = models.CharField(
         _("référence de l'origine"), max_length=100, help_text=_("Identifiant de ce qui la prouve, ex. course:12.")
@@ -93,3 +95,114 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.competence.code} niveau {self.level} ({self.get_source_display()})"
+
+
+class CompetenceLevel(models.Model):
+    """An agent's current level on a competence, derived from their evidence by `skills.rules.derive_level`.
+
+    Kept as a row (refreshed by `skills.services` whenever evidence arrives or expires) so that HR figures
+    over tens of thousands of agents are computed by the database.
+    """
+
+    agent = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="competence_levels")
+    competence = models.ForeignKey(Competence, on_delete=models.CASCADE, related_name="agent_levels")
+    level = models.PositiveSmallIntegerField(_("niveau"), validators=MEASURED_LEVEL_VALIDATORS)
+    source = models.CharField(_("origine"), max_length=20, choices=Evidence.Source.choices)
+    label = models.CharField(_("libellé"), max_length=255)
+    observed_at = models.DateTimeField(_("date"))
+
+    class Meta:
+        verbose_name = _("niveau de compétence")
+        verbose_name_plural = _("niveaux de compétences")
+        constraints = [models.UniqueConstraint(fields=["agent", "competence"], name="competence_level_once")]
+        indexes = [models.Index(fields=["competence", "level"])]
+
+    def __str__(self):
+        return f"{self.competence_id}: {self.level}"
+
+
+class Target(models.Model):
+    """A level HR expects on a competence, for a job title or for a service (and the services below it)."""
+
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE, related_name="competence_targets")
+    competence = models.ForeignKey(Competence, on_delete=models.CASCADE, related_name="targets")
+    level = models.PositiveSmallIntegerField(_("niveau attendu"), validators=MEASURED_LEVEL_VALIDATORS)
+    job_title = models.CharField(_("métier"), max_length=200, blank=True)
+    service = models.ForeignKey(
+        "people.Service", on_delete=models.CASCADE, null=True, blank=True, related_name="competence_targets"
+    )
+    updated_by = models.ForeignKey("people.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("niveau attendu")
+        verbose_name_plural = _("niveaux attendus")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(service__isnull=True) & ~models.Q(job_title=""))
+                | (models.Q(service__isnull=False) & models.Q(job_title="")),
+                name="target_job_or_service",
+            ),
+            models.CheckConstraint(condition=models.Q(level__lte=MAX_LEVEL), name="target_level_0_8"),
+            models.UniqueConstraint(
+                fields=["organisation", "job_title", "competence"],
+                condition=~models.Q(job_title=""),
+                name="target_once_per_job",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "competence"],
+                condition=models.Q(service__isnull=False),
+                name="target_once_per_service",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.job_title or self.service}: {self.competence_id} ≥ {self.level}"
+
+
+class Champion(models.Model):
+    """An agent who volunteers to help colleagues on a competence ("référent numérique")."""
+
+    agent = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="champion_of")
+    competence = models.ForeignKey(Competence, on_delete=models.CASCADE, related_name="champions")
+    note = models.CharField(
+        _("comment vous solliciter"),
+        max_length=300,
+        blank=True,
+        help_text=_("Par exemple : « Le mardi après-midi, bureau 12, ou par messagerie »."),
+    )
+    since = models.DateTimeField(_("depuis le"))
+
+    class Meta:
+        verbose_name = _("référent numérique")
+        verbose_name_plural = _("référents numériques")
+        constraints = [models.UniqueConstraint(fields=["agent", "competence"], name="champion_once")]
+
+    def __str__(self):
+        return f"{self.agent_id} — {self.competence_id}"
+
+
+class PixImport(models.Model):
+    """A Pix Orga campaign export uploaded by HR: previewed first, recorded as evidence on confirmation."""
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("Aperçu")
+        APPLIED = "applied", _("Appliqué")
+        REJECTED = "rejected", _("Refusé")
+
+    organisation = models.ForeignKey("people.Organisation", on_delete=models.CASCADE, related_name="pix_imports")
+    uploaded_by = models.ForeignKey("people.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.TextField(blank=True, help_text=_("Le fichier décodé, effacé une fois appliqué."))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import Pix")
+        verbose_name_plural = _("imports Pix")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"

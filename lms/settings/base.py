@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-requeue-stuck": {"task": "certificates.tasks.requeue_stuck_certificates", "schedule": 300.0},
     "paths-send-notifications": {"task": "paths.tasks.send_notifications", "schedule": 3600.0},
     "paths-run-rules": {"task": "paths.tasks.run_rules", "schedule": crontab(hour=2, minute=30)},
+    "skills-refresh-expired-levels": {
+        "task": "skills.tasks.refresh_expired_levels",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Learning Record Store: with LRS_ENDPOINT set (e.g. https://lrs.example.org/xAPI), the learning

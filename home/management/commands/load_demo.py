@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from home import demo, demo_catalogue, demo_paths, demo_progress
+from home import demo, demo_catalogue, demo_paths, demo_progress, demo_skills
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Démo chargée : {len(courses)} cours au catalogue."))
         demo_progress.load_progress(size=size, stdout=self.stdout)
         demo_paths.load_paths(size=size, stdout=self.stdout)
+        demo_skills.load_skills(size=size, stdout=self.stdout)
         if not quiet_logins:
             self.stdout.write(f"Comptes de démonstration (mot de passe : {demo.DEFAULT_PASSWORD}) :")
             for login in demo.demo_logins():
