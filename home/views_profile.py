@@ -21,7 +21,7 @@ from progress.models import Enrollment
 from quizzes.models import Attempt, QuizKind
 from skills import charts
 from skills import selectors as skill_selectors
-from skills.models import Champion, Competence, Domain, Evidence, Level
+from skills.models import Champion, Competence, Domain, Evidence, Level, measured_level_label
 from skills.selectors import ProfileRow
 
 EVIDENCE_SHOWN = 100
@@ -29,13 +29,7 @@ EVIDENCE_SHOWN = 100
 
 def level_label(level: int | None) -> str:
     """A measured level in words: "4 — Indépendant", "0 — Non acquis", "Non évalué"."""
-    if level is None:
-        return _("Non évalué")
-    if level == 0:
-        return _("0 — Non acquis")
-    if level in Level.values:
-        return str(Level(level).label)
-    return str(level)
+    return measured_level_label(level, none=_("Non évalué"))
 
 
 def target_label(level: int | None) -> str:

@@ -224,6 +224,30 @@ def save_path(
 # --- assignment -----------------------------------------------------------------------------------
 
 
+def path_errors(path: TrainingPath) -> list[str]:
+    """Why a path cannot be assigned yet (no required step, a step not published); empty if it can."""
+    steps = list(path.steps.select_related("course"))
+    errors = []
+    if not any(step.required for step in steps):
+        errors.append(PATH_NOT_ASSIGNABLE)
+    if any(not step.course.live for step in steps):
+        errors.append(UNPUBLISHED_STEP)
+    return errors
+
+
+def check_due(form: forms.Form, cleaned: dict) -> None:
+    """The due-date fields of an assignment form (`due_mode`, `due_date`, `due_days`) agree."""
+    mode = cleaned.get("due_mode")
+    if mode == Assignment.DueMode.DATE:
+        due_date = cleaned.get("due_date")
+        if due_date is None and "due_date" not in form.errors:
+            form.add_error("due_date", _("Indiquez la date d'échéance."))
+        elif due_date is not None and due_date <= timezone.localdate():
+            form.add_error("due_date", _("La date d'échéance doit être dans le futur."))
+    elif mode and cleaned.get("due_days") is None and "due_days" not in form.errors:
+        form.add_error("due_days", _("Indiquez le délai en jours, entre 1 et %(max)s.") % {"max": MAX_RELATIVE_DAYS})
+
+
 class AssignmentForm(forms.Form):
     agents = forms.CharField(
         label=_("Agents (matricules ou adresses e-mail)"),
@@ -353,27 +377,14 @@ class AssignmentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if self.path is not None:
-            steps = list(self.path.steps.select_related("course"))
-            if not any(step.required for step in steps):
-                self.add_error(None, PATH_NOT_ASSIGNABLE)
-            if any(not step.course.live for step in steps):
-                self.add_error(None, UNPUBLISHED_STEP)
+            for error in path_errors(self.path):
+                self.add_error(None, error)
         target_fields = ("agents", "services", "job_titles", "categories", "statuses")
         if all(name not in self.errors for name in target_fields) and not any(
             cleaned.get(name) for name in target_fields
         ):
             self.add_error(None, EMPTY_TARGETS)
-        mode = cleaned.get("due_mode")
-        if mode == Assignment.DueMode.DATE:
-            due_date = cleaned.get("due_date")
-            if due_date is None and "due_date" not in self.errors:
-                self.add_error("due_date", _("Indiquez la date d'échéance."))
-            elif due_date is not None and due_date <= timezone.localdate():
-                self.add_error("due_date", _("La date d'échéance doit être dans le futur."))
-        elif mode and cleaned.get("due_days") is None and "due_days" not in self.errors:
-            self.add_error(
-                "due_days", _("Indiquez le délai en jours, entre 1 et %(max)s.") % {"max": MAX_RELATIVE_DAYS}
-            )
+        check_due(self, cleaned)
         return cleaned
 
     # The same data as plain values: carried (signed) from the preview to the confirmation.

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,22 +28,7 @@ SORT_PARAMETERS = {"nom": "name", "echeance": "due", "statut": "status"}
 
 def _hr_organisation_id(request) -> int:
     """The organisation whose dashboards this HR user sees (the administrator may choose one)."""
-    user = request.user
-    if not permissions.is_hr(user):
-        raise PermissionDenied
-    agent = permissions.agent_of(user)
-    if agent is not None and not permissions.is_administrator(user):
-        return agent.organisation_id
-    organisations = permissions.hr_organisations(user)
-    chosen = request.GET.get("organisation", "")
-    if chosen.isdigit() and organisations.filter(pk=chosen).exists():
-        return int(chosen)
-    if agent is not None:
-        return agent.organisation_id
-    first = organisations.order_by("name").first()
-    if first is None:
-        raise Http404
-    return first.pk
+    return permissions.hr_organisation_id(request)
 
 
 def _hr_path(request, uuid) -> TrainingPath:

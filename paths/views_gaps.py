@@ -25,7 +25,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -34,10 +33,10 @@ from people import permissions
 from people.models import Service
 from skills import rules as skill_rules
 from skills import selectors as skill_selectors
-from skills.models import Competence, Level
+from skills.models import Competence, measured_level_label
 
 from . import recommendations, services, views_hr
-from .forms import PATH_NOT_ASSIGNABLE, UNPUBLISHED_STEP, AssignmentForm, duration_label
+from .forms import AssignmentForm, check_due, duration_label, path_errors
 from .models import MAX_RELATIVE_DAYS, Assignment, TrainingPath
 
 COURSE, PATH = "course", "path"
@@ -80,11 +79,7 @@ class GapFigures:
 
 
 def _level_label(level: int | None) -> str:
-    if level is None:
-        return "—"
-    if level == 0:
-        return gettext("0 — non acquis")
-    return str(dict(Level.choices).get(level, level))
+    return measured_level_label(level)
 
 
 def _query_id(request, name: str) -> int | None:
@@ -205,22 +200,9 @@ class GapAssignmentForm(forms.Form):
         if choice:
             kind, pk = _split(choice)
             if kind == PATH:
-                steps = list(TrainingPath.objects.get(pk=pk).steps.select_related("course"))
-                if not any(step.required for step in steps):
-                    self.add_error("choice", PATH_NOT_ASSIGNABLE)
-                elif any(not step.course.live for step in steps):
-                    self.add_error("choice", UNPUBLISHED_STEP)
-        mode = cleaned.get("due_mode")
-        if mode == Assignment.DueMode.DATE:
-            due_date = cleaned.get("due_date")
-            if due_date is None and "due_date" not in self.errors:
-                self.add_error("due_date", _("Indiquez la date d'échéance."))
-            elif due_date is not None and due_date <= timezone.localdate():
-                self.add_error("due_date", _("La date d'échéance doit être dans le futur."))
-        elif mode and cleaned.get("due_days") is None and "due_days" not in self.errors:
-            self.add_error(
-                "due_days", _("Indiquez le délai en jours, entre 1 et %(max)s.") % {"max": MAX_RELATIVE_DAYS}
-            )
+                for error in path_errors(TrainingPath.objects.get(pk=pk))[:1]:
+                    self.add_error("choice", error)
+        check_due(self, cleaned)
         return cleaned
 
     def payload(self, competence: Competence, service: Service | None) -> dict:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from people import permissions
 from people.models import Agent
 from skills import rules as skill_rules
-from skills.models import Competence, Level
+from skills.models import Competence, measured_level_label
 
 from . import grading, services
 from .models import Attempt, Question, Quiz, QuizKind
@@ -42,11 +42,7 @@ def _profile_url() -> str:
 
 
 def level_label(level: int | None) -> str:
-    if level is None:
-        return _("Non évalué")
-    if level == 0:
-        return _("0 — Non acquis")
-    return str(Level(level).label) if level in Level.values else str(level)
+    return measured_level_label(level, none=_("Non évalué"))
 
 
 def question_count(quiz: Quiz) -> int:

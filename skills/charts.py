@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .rules import MAX_LEVEL
+from .rules import MAX_LEVEL, is_below_target
 
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 TEXT = "#1e1e1e"
@@ -52,7 +52,7 @@ class ChartRow:
 
     @property
     def below_target(self) -> bool:
-        return bool(self.target) and (self.level is None or self.level < self.target)
+        return is_below_target(self.level, self.target)
 
 
 def _safe_id(value: str) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.models import Service
 
-from .models import MAX_LEVEL, Competence, Domain, Level
+from .models import MAX_LEVEL, Competence, Domain, Level, target_level_label
 
 NO_TARGET = ""
 JOB_TITLE_MAX_LENGTH = 200
@@ -19,11 +19,7 @@ JOB_TITLE_MAX_LENGTH = 200
 
 def level_label(level: int | None) -> str:
     """ "4 — Indépendant"; "0 — Aucune exigence" for 0; "—" for no level."""
-    if level is None:
-        return "—"
-    if level == 0:
-        return str(_("0 — Aucune exigence"))
-    return str(Level(level).label)
+    return target_level_label(level)
 
 
 def level_choices() -> list[tuple[str, str]]:

@@ -28,6 +28,22 @@ class Level(models.IntegerChoices):
     EXPERT_8 = 8, _("8 — Expert")
 
 
+def measured_level_label(level: int | None, *, none: str = "—") -> str:
+    """A measured level in words: "4 — Indépendant", "0 — Non acquis"; `none` when not assessed."""
+    if level is None:
+        return none
+    if level == 0:
+        return str(_("0 — Non acquis"))
+    return str(Level(level).label) if level in Level.values else str(level)
+
+
+def target_level_label(level: int | None) -> str:
+    """A target in words: "4 — Indépendant", "0 — Aucune exigence", "—" for none."""
+    if level == 0:
+        return str(_("0 — Aucune exigence"))
+    return measured_level_label(level)
+
+
 class Domain(models.Model):
     code = models.CharField(_("code"), max_length=3, unique=True)
     name = models.CharField(_("nom"), max_length=200)

@@ -119,6 +119,11 @@ def effective_target(levels: Iterable[int]) -> int | None:
     return max(levels, default=None)
 
 
+def is_below_target(level: int | None, target: int | None) -> bool:
+    """Below a target above 0; not assessed (None) counts as below, since nothing shows it was reached."""
+    return bool(target) and (level is None or level < target)
+
+
 @dataclass(frozen=True)
 class Gap:
     competence_code: str
@@ -135,7 +140,7 @@ def gaps(levels: Mapping[str, int | None], targets: Mapping[str, int]) -> list[G
     found = [
         Gap(code, levels.get(code), target)
         for code, target in targets.items()
-        if target > 0 and (levels.get(code) is None or levels[code] < target)
+        if is_below_target(levels.get(code), target)
     ]
     return sorted(found, key=lambda gap: (-gap.size, gap.competence_code))
 

@@ -98,7 +98,7 @@ class ProfileRow:
 
     @property
     def below_target(self) -> bool:
-        return bool(self.target) and (self.level is None or self.level.level < self.target)
+        return rules.is_below_target(self.level.level if self.level else None, self.target)
 
     @property
     def can_be_champion(self) -> bool:
@@ -244,7 +244,7 @@ class CellAgent:
 
     @property
     def below_target(self) -> bool:
-        return bool(self.target) and (self.level is None or self.level < self.target)
+        return rules.is_below_target(self.level, self.target)
 
 
 def cell_agents(

@@ -22,7 +22,7 @@ from people import permissions
 from people.models import Agent, Service
 
 from . import selectors, services
-from .models import Champion, Competence, CompetenceLevel, Level
+from .models import Champion, Competence, CompetenceLevel, Level, measured_level_label
 
 CHAMPIONS_PER_PAGE = 30
 
@@ -117,7 +117,7 @@ def level_label(level: int | None) -> str:
     """The level as agents read it: "Niveau 6 — Avancé"."""
     if level is None or level not in Level.values:
         return ""
-    return _("Niveau %(level)s") % {"level": Level(level).label}
+    return _("Niveau %(level)s") % {"level": measured_level_label(level)}
 
 
 # --- views ----------------------------------------------------------------------------------------

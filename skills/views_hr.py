@@ -83,7 +83,7 @@ class Standing:
 
     @property
     def below(self) -> bool:
-        return bool(self.target) and (self.level is None or self.level < self.target)
+        return rules.is_below_target(self.level, self.target)
 
     @property
     def level_text(self) -> str:

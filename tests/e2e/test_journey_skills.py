@@ -42,6 +42,7 @@ QUIZ_AUTOSAVE = re.compile(r"/quiz/tentative/\d+/enregistrer/$")
 ATTEMPT_URL = re.compile(r"/quiz/tentative/\d+/")
 REVIEW_URL = re.compile(r"/quiz/tentative/\d+/correction/")
 
+PHONE_WIDTH = 360
 JOB = "Agent de voirie"
 DIRECTION = "Direction des services techniques"
 ROADS = "Voirie"
@@ -51,15 +52,35 @@ COURSE_TITLE = "Cybersécurité au quotidien"
 
 # (competence, level, statement, right answer, wrong answer)
 QUESTIONS = [
-    ("4.1", 2, "Quel mot de passe protège le mieux votre messagerie ?", "Une phrase de passe longue",
-     "Le prénom de mon chat"),
-    ("4.1", 4, "Avant de saisir un mot de passe sur un site, que vérifiez-vous ?",
-     "Le nom de domaine dans la barre d'adresse", "Le logo affiché sur la page"),
-    ("2.1", 2, "Pour répondre à tous les destinataires d'un courriel, vous utilisez :", "Répondre à tous",
-     "Transférer"),
-    ("2.1", 4, "Pour envoyer un fichier de 500 Mo à un partenaire extérieur :",
-     "Un lien de partage qui expire", "Une pièce jointe au courriel"),
-]  # fmt: skip
+    (
+        "4.1",
+        2,
+        "Quel mot de passe protège le mieux votre messagerie ?",
+        "Une phrase de passe longue",
+        "Le prénom de mon chat",
+    ),
+    (
+        "4.1",
+        4,
+        "Avant de saisir un mot de passe sur un site, que vérifiez-vous ?",
+        "Le nom de domaine dans la barre d'adresse",
+        "Le logo affiché sur la page",
+    ),
+    (
+        "2.1",
+        2,
+        "Pour répondre à tous les destinataires d'un courriel, vous utilisez :",
+        "Répondre à tous",
+        "Transférer",
+    ),
+    (
+        "2.1",
+        4,
+        "Pour envoyer un fichier de 500 Mo à un partenaire extérieur :",
+        "Un lien de partage qui expire",
+        "Une pièce jointe au courriel",
+    ),
+]
 
 
 # --- Data ------------------------------------------------------------------------------------------------
@@ -169,6 +190,7 @@ def world(town, services, hr_officer, camille, colleagues, target, quiz, course)
     return {
         "town": town,
         "services": services,
+        "hr_officer": hr_officer,
         "camille": camille,
         "colleagues": colleagues,
         "course": course,
@@ -197,6 +219,11 @@ def drop_quiz_autosaves(page) -> None:
     )
 
 
+def page_width(page) -> int:
+    """The document's width in CSS pixels: more than the screen means sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def competence_row(table, code: str):
     """The row of a table whose row header starts with the competence's code."""
     return table.get_by_role("row").filter(has=table.page.get_by_role("rowheader", name=re.compile(rf"^{code} ")))
@@ -218,6 +245,7 @@ def take_positioning_test_by_services(agent, quiz) -> None:
 def test_agent_takes_the_positioning_test_and_enrols_in_the_recommended_course_on_a_phone(
     phone_page, live_server, world, login, assert_no_axe_violations
 ):
+    """Mes compétences → positioning test (real radio buttons) → level, gap and course → enrolled."""
     page = phone_page
     camille, course = world["camille"], world["course"]
     drop_quiz_autosaves(page)
@@ -227,18 +255,22 @@ def test_agent_takes_the_positioning_test_and_enrols_in_the_recommended_course_o
     navigate(page, "Mes compétences")
     expect(page).to_have_url(re.compile(re.escape(PROFILE_PATH) + "$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes compétences numériques")
-    expect(page.get_by_text("Faites le test de positionnement pour recevoir des recommandations")).to_be_visible()
+    expect(page.get_by_role("region", name="Pour progresser")).to_contain_text(
+        "Votre niveau : Non évalué → niveau visé : 4 — Indépendant"
+    )
     page.get_by_role("link", name="Faire le test de positionnement (15 min)").click()
 
     # The introduction, then the test itself.
     expect(page).to_have_url(re.compile(re.escape(POSITIONING_PATH) + "$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Test de positionnement")
     expect(page.get_by_text("4 questions, une par compétence et par niveau, sur 2 compétences.")).to_be_visible()
+    widths = {"introduction": page_width(page)}
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Commencer le test").click()
     expect(page).to_have_url(ATTEMPT_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text(QUIZ_TITLE)
     expect(page.locator("fieldset.question")).to_have_count(len(QUESTIONS))
+    widths["test"] = page_width(page)
     assert_no_axe_violations(page)
     for _code, level, _text, right, wrong in QUESTIONS:
         radio = page.get_by_role("radio", name=right if level == 2 else wrong, exact=True)
@@ -262,7 +294,8 @@ def test_agent_takes_the_positioning_test_and_enrols_in_the_recommended_course_o
     row = competence_row(table, "4.1")
     expect(row).to_have_count(1)
     expect(row.get_by_role("cell").nth(0)).to_have_text("2 — Novice")
-    expect(row.get_by_role("cell").nth(1)).to_contain_text(f"Test de positionnement, {french_date(timezone.localdate())}")
+    today = french_date(timezone.localdate())
+    expect(row.get_by_role("cell").nth(1)).to_contain_text(f"Test de positionnement, {today}")
     expect(row.get_by_role("cell").nth(2)).to_have_text("4 — Indépendant")
     expect(row.get_by_role("cell").nth(3)).to_have_text("Sous le niveau attendu")
     expect(competence_row(table, "2.1").get_by_role("cell").nth(0)).to_have_text("2 — Novice")
@@ -272,8 +305,8 @@ def test_agent_takes_the_positioning_test_and_enrols_in_the_recommended_course_o
     expect(gap).to_contain_text("Votre niveau : 2 — Novice → niveau visé : 4 — Indépendant")
     expect(gap.get_by_role("link", name=COURSE_TITLE, exact=True)).to_have_attribute("href", course.url)
     expect(page.get_by_role("link", name="Refaire le test")).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"the profile page is {width} px wide at 360 px"
+    widths["profil"] = page_width(page)
+    assert all(width <= PHONE_WIDTH for width in widths.values()), f"page widths at {PHONE_WIDTH} px: {widths}"
     assert_no_axe_violations(page)
 
     # Enrol from the recommendation: the course page confirms it.
@@ -290,11 +323,12 @@ def test_agent_takes_the_positioning_test_and_enrols_in_the_recommended_course_o
 def test_hr_drills_down_the_heatmap_and_assigns_the_course_to_the_agents_below_target(
     page, live_server, world, login, assert_no_axe_violations
 ):
+    """Heatmap → direction → cell 4.1 of Voirie → gap page → preview → assignment naming Camille."""
     camille, course, services = world["camille"], world["course"], world["services"]
     take_positioning_test_by_services(camille, world["quiz"])
     code_41 = competence("4.1")
     due = timezone.localdate() + timedelta(days=60)
-    login(page, live_server, "rh@saint-aubin.example.org", DEFAULT_PASSWORD)
+    login(page, live_server, world["hr_officer"].user.email, DEFAULT_PASSWORD)
 
     # The heatmap of the whole organisation, then the technical direction.
     navigate(page, "Compétences")

@@ -136,7 +136,7 @@ def test_gap_page_gives_the_common_target_and_the_lowest_level(client, hr, shari
     """The most common target among those below it and the lowest level (not assessed counts as 0)."""
     response = client.get(url(sharing, voirie))
     assert response.context["common_target"] == "4 — Indépendant"
-    assert response.context["lowest_level"] == "0 — non acquis"
+    assert response.context["lowest_level"] == "0 — Non acquis"
 
 
 def test_gap_page_without_service_covers_the_whole_organisation(client, hr, sharing, crew, course):

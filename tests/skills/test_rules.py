@@ -280,3 +280,12 @@ def test_cell_of_no_group_is_empty():
     """An empty cell: zero agents, no mean, no share."""
     figures = rules.cell_figures([])
     assert (figures.agents, figures.mean_level, figures.share_below) == (0, None, None)
+
+
+def test_is_below_target_counts_not_assessed_and_ignores_no_target():
+    """Not assessed is below a target; no target (None or 0) is never below; level equal to target is not."""
+    assert rules.is_below_target(None, 3) is True
+    assert rules.is_below_target(2, 3) is True
+    assert rules.is_below_target(3, 3) is False
+    assert rules.is_below_target(0, 0) is False
+    assert rules.is_below_target(None, None) is False
