@@ -54,6 +54,21 @@ def tag_questions(quiz: Quiz) -> int:
     return len(tagged)
 
 
+def configure_positioning(quiz: Quiz) -> int:
+    """Make an imported quiz a positioning test (no pass mark, unlimited attempts, correction shown) and
+    tag its questions from their titles. Returns how many questions were tagged."""
+    quiz.kind = QuizKind.POSITIONING
+    quiz.instructions = quiz.instructions or INSTRUCTIONS
+    quiz.pass_mark = 0
+    quiz.attempts_allowed = 0
+    quiz.delay_minutes = 0
+    quiz.questions_per_attempt = 0
+    quiz.shuffle_choices = True
+    quiz.feedback_policy = FeedbackPolicy.AFTER_EACH_ATTEMPT
+    quiz.save()
+    return tag_questions(quiz)
+
+
 def load_positioning_quiz(*, files: list[Path] | None = None, title: str = TITLE) -> Quiz:
     """Import the starter positioning test as one quiz (nothing written on any error of the files)."""
     data = b"\n\n".join(path.read_bytes().removeprefix(b"\xef\xbb\xbf") for path in files or starter_files())
@@ -61,17 +76,8 @@ def load_positioning_quiz(*, files: list[Path] | None = None, title: str = TITLE
         report = import_quiz(data=data, fmt="gift", title=title)
         if report.quiz is None:
             raise PositioningImportError(report)
-        quiz = report.quiz
-        quiz.kind = QuizKind.POSITIONING
-        quiz.instructions = INSTRUCTIONS
-        quiz.pass_mark = 0
-        quiz.attempts_allowed = 0
-        quiz.delay_minutes = 0
-        quiz.shuffle_choices = True
-        quiz.feedback_policy = FeedbackPolicy.AFTER_EACH_ATTEMPT
-        quiz.save()
-        tag_questions(quiz)
-    return quiz
+        configure_positioning(report.quiz)
+    return report.quiz
 
 
 def current_positioning_quiz() -> Quiz | None:

@@ -137,3 +137,19 @@ def test_export_command(capsys):
     quiz = import_quiz(data=GIFT.encode(), fmt="gift", title="Cyber").quiz
     call_command("export_quiz", quiz.pk, fmt="gift")
     assert len(parse_gift(capsys.readouterr().out).questions) == 4
+
+
+def test_command_positioning_tags_questions_from_their_titles(tmp_path, capsys):
+    """import_quiz --positioning makes a positioning test whose `C<code>-N<level>` questions are tagged."""
+    path = tmp_path / "positionnement.gift"
+    path.write_text(
+        "::C4.1-N2 Mot de passe::Le plus sûr ?{=Une phrase de passe~Mon prénom}\n\n"
+        "::C4.1-N4 Double authentification::Elle protège…{=même si le mot de passe fuit~rien de plus}\n\n"
+        "::Sans code::Une question sans compétence{=oui~non}\n",
+        encoding="utf-8",
+    )
+    call_command("import_quiz", str(path), fmt="gift", title="Positionnement", positioning=True)
+    assert "2 questions rattachées" in capsys.readouterr().out
+    quiz = Quiz.objects.get(title="Positionnement")
+    assert quiz.is_positioning
+    assert sorted(quiz.questions.filter(competence__code="4.1").values_list("level", flat=True)) == [2, 4]

@@ -2,8 +2,10 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from quizzes.importing import FORMATS, import_quiz
+from quizzes.positioning import configure_positioning
 
 
 class Command(BaseCommand):
@@ -15,13 +17,22 @@ class Command(BaseCommand):
         parser.add_argument("--title", required=True)
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
+        parser.add_argument(
+            "--positioning",
+            action="store_true",
+            help="a positioning test: questions titled `C<code>-N<level> …` get that CRCN competence and level",
+        )
 
-    def handle(self, *args, file: Path, fmt: str, title: str, dry_run: bool, as_json: bool, **options):
+    def handle(
+        self, *args, file: Path, fmt: str, title: str, dry_run: bool, as_json: bool, positioning: bool, **options
+    ):
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"Lecture impossible de {file} : {exc.strerror}") from exc
-        report = import_quiz(data=data, fmt=fmt, title=title, dry_run=dry_run)
+        with transaction.atomic():
+            report = import_quiz(data=data, fmt=fmt, title=title, dry_run=dry_run)
+            tagged = configure_positioning(report.quiz) if positioning and report.quiz else None
         if as_json:
             self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
         else:
@@ -30,5 +41,9 @@ class Command(BaseCommand):
             if report.ok:
                 verb = "importables" if dry_run else "importées"
                 self.stdout.write(f"{len(report.result.questions)} questions {verb}.")
+            if tagged is not None:
+                self.stdout.write(
+                    f"Test de positionnement : {tagged} questions rattachées à une compétence et un niveau."
+                )
         if not report.ok:
             raise SystemExit(1)
