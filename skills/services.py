@@ -75,6 +75,46 @@ def record_evidence(
     return after - before
 
 
+@dataclass(frozen=True)
+class EvidenceBatchItem:
+    """The levels one source proves for one agent, for `record_evidence_batch`."""
+
+    agent_id: int
+    items: tuple[EvidenceItem, ...]
+    observed_at: datetime
+
+
+def record_evidence_batch(*, entries: Iterable[EvidenceBatchItem], source: str, source_ref: str, label: str) -> int:
+    """`record_evidence` for many agents at once (an import): the same rules, a fixed number of queries
+    (one insert in batches, one refresh of the agents concerned). Returns the number of new pieces."""
+    lowest = rules.MIN_LEVEL if source in rules.MEASUREMENTS else 1
+    codes = dict(Competence.objects.values_list("code", "pk"))
+    source_ref, label = source_ref[:100], label[:255]
+    rows = [
+        Evidence(
+            agent_id=entry.agent_id,
+            competence_id=codes[item.competence_code],
+            level=item.level,
+            source=source,
+            source_ref=source_ref,
+            label=label,
+            observed_at=entry.observed_at,
+        )
+        for entry in entries
+        for item in entry.items
+        if item.competence_code in codes and lowest <= item.level <= MAX_LEVEL
+    ]
+    if not rows:
+        return 0
+    same_source = Evidence.objects.filter(source=source, source_ref=source_ref)
+    with transaction.atomic():
+        before = same_source.count()
+        Evidence.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        recorded = same_source.count() - before
+        refresh_levels(agent_ids={row.agent_id for row in rows}, competence_ids={row.competence_id for row in rows})
+    return recorded
+
+
 def refresh_levels(
     *, agent_ids: Iterable[int], competence_ids: Iterable[int] | None = None, now: datetime | None = None
 ) -> int:

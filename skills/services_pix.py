@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import pix
 from .models import Evidence, PixImport
-from .services import EvidenceItem, record_evidence
+from .services import EvidenceBatchItem, EvidenceItem, record_evidence_batch
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,19 @@ def apply_pix_import(*, import_id: int, organisation_id: int) -> PixApplyResult:
             )
         source_ref = f"pix:{record.pk}:{result.campaign_code}"
         label = f"Pix — {result.campaign_name or record.filename}"
-        recorded = 0
-        for row in result.rows:
-            recorded += record_evidence(
-                agent_id=row.agent_id,
-                items=[EvidenceItem(code, level) for code, level in row.levels.items()],
-                source=Evidence.Source.PIX,
-                source_ref=source_ref,
-                label=label,
-                observed_at=row.observed_at,
-            )
+        recorded = record_evidence_batch(
+            entries=[
+                EvidenceBatchItem(
+                    row.agent_id,
+                    tuple(EvidenceItem(code, level) for code, level in row.levels.items()),
+                    row.observed_at,
+                )
+                for row in result.rows
+            ],
+            source=Evidence.Source.PIX,
+            source_ref=source_ref,
+            label=label,
+        )
         summary["recorded"] = recorded
         record.state = PixImport.State.APPLIED
         record.applied_at = timezone.now()

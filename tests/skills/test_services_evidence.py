@@ -11,7 +11,14 @@ from django.utils import timezone
 from people.factories import AgentFactory
 from skills.factories import CompetenceLevelFactory, EvidenceFactory, competence
 from skills.models import CompetenceLevel, Evidence
-from skills.services import EvidenceItem, record_evidence, refresh_expired_levels, refresh_levels
+from skills.services import (
+    EvidenceBatchItem,
+    EvidenceItem,
+    record_evidence,
+    record_evidence_batch,
+    refresh_expired_levels,
+    refresh_levels,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +218,21 @@ def test_refresh_expired_levels_with_nothing_expired_writes_nothing():
     CompetenceLevelFactory(observed_at=timezone.now() - timedelta(days=1000))
     assert refresh_expired_levels() == 0
     assert CompetenceLevel.objects.count() == 1
+
+
+def test_batch_recording_costs_the_same_queries_for_3_or_40_agents():
+    """record_evidence_batch (imports) is set-based: the query count does not grow with the agents."""
+
+    def run(count: int, ref: str) -> int:
+        agents = AgentFactory.create_batch(count)
+        entries = [
+            EvidenceBatchItem(agent.pk, (EvidenceItem("1.1", 4), EvidenceItem("4.1", 0)), timezone.now())
+            for agent in agents
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            recorded = record_evidence_batch(entries=entries, source="pix", source_ref=ref, label="Pix")
+        assert recorded == 2 * count
+        assert CompetenceLevel.objects.filter(agent__in=agents).count() == 2 * count
+        return len(queries)
+
+    assert run(3, "pix:1:A") == run(40, "pix:2:B")

@@ -165,17 +165,14 @@ def test_confirm_reads_the_file_again(town, agents):
 
 
 def test_confirm_is_one_transaction(town, agents, monkeypatch):
-    """A failure while recording the third participant leaves no evidence and the import to confirm."""
-    calls = []
-    real = services_pix.record_evidence
+    """A failure after the evidence is inserted (while levels are derived) leaves no evidence, and the
+    import still to confirm."""
+    from skills import services
 
     def failing(**kwargs):
-        calls.append(kwargs["agent_id"])
-        if len(calls) == 3:
-            raise RuntimeError("database gone")
-        return real(**kwargs)
+        raise RuntimeError("database gone")
 
-    monkeypatch.setattr(services_pix, "record_evidence", failing)
+    monkeypatch.setattr(services, "refresh_levels", failing)
     record = preview(town)
     with pytest.raises(RuntimeError):
         apply(record)
