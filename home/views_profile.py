@@ -108,8 +108,9 @@ class GapView:
     courses: list[CourseLink]
 
 
-def _recommendations(agent: Agent, competences: dict[str, Competence]) -> tuple[list[GapView], list]:
-    found = recommendations.for_agent(agent)
+def _recommendations(agent: Agent, rows: list[ProfileRow]) -> tuple[list[GapView], list]:
+    competences = {row.competence.code: row.competence for row in rows}
+    found = recommendations.for_agent(agent, rows)
     enrolled = set(
         Enrollment.objects.filter(agent=agent, archived_at__isnull=True, course_id__in=list(found.courses)).values_list(
             "course_id", flat=True
@@ -154,7 +155,7 @@ def skills_profile(request):
     rows = skill_selectors.agent_profile(agent)
     champion_ids = set(Champion.objects.filter(agent=agent).values_list("competence_id", flat=True))
     table = _table(rows, champion_ids)
-    gaps, paths = _recommendations(agent, {row.competence.code: row.competence for row in rows})
+    gaps, paths = _recommendations(agent, rows)
     attempts = list(positioning_attempts(agent))
     assessed = sum(1 for row in rows if row.level is not None)
     chart_rows = [

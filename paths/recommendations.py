@@ -137,9 +137,10 @@ class AgentRecommendations:
     courses: dict[int, CoursePage]  # the recommended course pages, for links and cards
 
 
-def for_agent(agent: Agent) -> AgentRecommendations:
-    """What the agent could follow next to close their gaps (fixed number of queries)."""
-    rows = skill_selectors.agent_profile(agent)
+def for_agent(agent: Agent, profile: list[skill_selectors.ProfileRow] | None = None) -> AgentRecommendations:
+    """What the agent could follow next to close their gaps (fixed number of queries); pass the agent's
+    profile when the caller already has it."""
+    rows = profile if profile is not None else skill_selectors.agent_profile(agent)
     levels = {row.competence.code: row.level.level if row.level else None for row in rows}
     targets = {row.competence.code: row.target for row in rows if row.target is not None}
     gaps = with_reference_gaps(skill_rules.gaps(levels, targets), levels, targets)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
@@ -486,3 +486,31 @@ def end_assignment(*, assignment_id: int, organisation_id: int, now: datetime | 
             assignment.save(update_fields=["ended_at", "live"])
             AgentAssignment.objects.filter(assignment=assignment, completed_at__isnull=True).update(cancelled_at=now)
     return assignment
+
+
+# --- recovering from a lost worker ----------------------------------------------------------------
+
+# Assignment has no last-progress timestamp, only its creation time (`assigned_at`): the threshold must
+# outlast a whole run (hard time limit 15 min, CELERY_TASK_TIME_LIMIT) so a run still going is left alone.
+STUCK_AFTER = timedelta(minutes=20)
+
+
+def requeue_stuck_assignments(*, now: datetime | None = None, older_than: timedelta = STUCK_AFTER) -> list[int]:
+    """Assignments still being created long after they were made (a worker killed mid-run, a lost
+    message) are applied again once the transaction commits. Safe: apply_assignment is idempotent (agents
+    who have it already are skipped), so a run that finally finishes, or a redelivery, changes nothing.
+    An ended assignment is left alone (apply_assignment does nothing for it), and so is a failed one
+    (no attempt counter to stop an endless loop). Returns the ids re-queued."""
+    from .tasks import apply_assignment as apply_task
+
+    now = now or timezone.now()
+    ids = list(
+        Assignment.objects.filter(
+            state=Assignment.State.PENDING, ended_at__isnull=True, assigned_at__lt=now - older_than
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    for assignment_id in ids:
+        transaction.on_commit(lambda assignment_id=assignment_id: apply_task.delay(assignment_id))
+    return ids

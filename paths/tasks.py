@@ -82,3 +82,9 @@ def build_export(self, export_id: int) -> str:
             exports.mark_failed(export_id, exports.TECHNICAL_FAILURE)
             raise
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(**RETRY)
+def requeue_stuck_assignments() -> int:
+    """Beat, every 5 minutes: assignments left "en cours de création" by a killed worker are applied again."""
+    return len(services.requeue_stuck_assignments())
