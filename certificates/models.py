@@ -102,7 +102,10 @@ class Certificate(models.Model):
         related_name="replaces",
         verbose_name=_("remplacée par"),
     )
+    # Bookkeeping of the "ready" e-mail (not part of what the certificate attests): `notified_at` is when
+    # the send was claimed, `emailed_at` when the e-mail went out; a claim left unsent is claimed again.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("attestation")

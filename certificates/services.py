@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 MAX_RENDER_ATTEMPTS = 5
 STUCK_AFTER = timedelta(minutes=10)
+RESEND_AFTER = timedelta(minutes=30)  # a "ready" e-mail claimed this long ago and not sent is sent again
+GIVE_UP_AFTER = timedelta(days=7)  # nor is it tried for ever (a broken address)
 
 
 class CertificateError(Exception):
@@ -235,8 +237,8 @@ def render_certificate_file(*, certificate_id: int, now: datetime | None = None)
 
 def _notify_ready(certificate: Certificate) -> None:
     """Tell the agent that their certificate can be downloaded: the in-app notice exists once (keyed);
-    the e-mail task claims `notified_at` before sending, so it goes once, and is retried until sent
-    (the beat re-queues a ready certificate still untold)."""
+    the e-mail task claims `notified_at` before sending and sets `emailed_at` after, and is retried until
+    sent (the beat re-queues a ready certificate still untold, or claimed and never e-mailed)."""
     from people.notifications import notify
 
     url = reverse("certificates:mine")
@@ -255,10 +257,15 @@ def _notify_ready(certificate: Certificate) -> None:
 
 
 def untold_certificates(now: datetime | None = None):
-    """Ready for a while, and the agent's e-mail still not sent (a lost task)."""
+    """Ready for a while, and the agent's e-mail still not sent: never claimed (a lost task), or claimed
+    over RESEND_AFTER ago and not sent (a worker killed between claim and send). Given up a week after
+    the certificate was ready."""
     now = now or timezone.now()
     return Certificate.objects.filter(
-        status=Certificate.Status.READY, notified_at__isnull=True, ready_at__lt=now - STUCK_AFTER
+        Q(notified_at__isnull=True, ready_at__lt=now - STUCK_AFTER)
+        | Q(emailed_at__isnull=True, notified_at__lt=now - RESEND_AFTER),
+        status=Certificate.Status.READY,
+        ready_at__gte=now - GIVE_UP_AFTER,
     )
 
 

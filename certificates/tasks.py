@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -59,8 +60,11 @@ def requeue_stuck_certificates() -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, retry_backoff_max=600)
 def send_ready_email(self, certificate_id: int) -> bool:
-    """Once: the certificate is claimed (notified_at) before sending; a failed send releases it."""
-    claimed = Certificate.objects.filter(pk=certificate_id, notified_at__isnull=True).update(notified_at=timezone.now())
+    """At least once: the certificate is claimed (notified_at) before sending and marked sent (emailed_at)
+    after; a failed send releases the claim, and a claim left unsent for RESEND_AFTER may be taken again."""
+    now = timezone.now()
+    claimable = Q(notified_at__isnull=True) | Q(emailed_at__isnull=True, notified_at__lt=now - services.RESEND_AFTER)
+    claimed = Certificate.objects.filter(claimable, pk=certificate_id).update(notified_at=now)
     if not claimed:
         return False
     certificate = Certificate.objects.select_related("agent__user").get(pk=certificate_id)
@@ -81,9 +85,10 @@ def send_ready_email(self, certificate_id: int) -> bool:
     try:
         message.send()
     except Exception as exc:
-        Certificate.objects.filter(pk=certificate_id).update(notified_at=None)
+        Certificate.objects.filter(pk=certificate_id, notified_at=now).update(notified_at=None)  # our claim
         logger.warning("Certificate e-mail %s failed: %s", certificate_id, exc)
         raise self.retry(exc=exc) from exc
+    Certificate.objects.filter(pk=certificate_id).update(emailed_at=timezone.now())
     return True
 
 

@@ -315,8 +315,8 @@ def _send(at: datetime, *, digests: bool) -> int:
     if digests:
         sent += notifications.send_weekly_digests(now=at)
     Notification.objects.filter(pk__gt=marks[0]).update(created_at=at)
-    NotificationLog.objects.filter(pk__gt=marks[1]).update(sent_at=at)
-    DigestLog.objects.filter(pk__gt=digest_mark).update(sent_at=at)
+    NotificationLog.objects.filter(pk__gt=marks[1]).update(sent_at=at, delivered_at=at)
+    DigestLog.objects.filter(pk__gt=digest_mark).update(sent_at=at, delivered_at=at)
     return sent
 
 

@@ -7,7 +7,8 @@
   Recurring training opens a new cycle when the previous completion expires.
 - `PathCompletion`: history, with a snapshot of what was completed.
 - `NotificationLog`: one row per (agent assignment, kind, day) sent — the database refuses a second one,
-  so two beat processes or a retried task cannot send the same reminder twice.
+  so two beat processes or a retried task cannot send the same reminder twice. The row is the claim;
+  `delivered_at` says the e-mail went out (a claim left undelivered by a dead worker is sent again).
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ class NotificationLog(models.Model):
     agent_assignment = models.ForeignKey(AgentAssignment, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     day = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(auto_now_add=True)  # when the send was claimed
+    delivered_at = models.DateTimeField(null=True, blank=True)  # when the e-mail went out
 
     class Meta:
         verbose_name = _("envoi de notification")
@@ -201,7 +203,13 @@ class NotificationLog(models.Model):
                 fields=["agent_assignment", "kind"], condition=~models.Q(kind="manual"), name="notification_once"
             ),
         ]
-        indexes = [models.Index(fields=["agent_assignment", "kind"])]
+        indexes = [
+            models.Index(fields=["agent_assignment", "kind"]),
+            # The few claims still waiting for their e-mail, for the sweep that sends them again.
+            models.Index(
+                fields=["sent_at"], condition=models.Q(delivered_at__isnull=True), name="notification_undelivered"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.day}"
@@ -212,7 +220,8 @@ class DigestLog(models.Model):
 
     manager = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="+")
     week = models.CharField(max_length=8)  # 2026-W48
-    sent_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(auto_now_add=True)  # when the send was claimed
+    delivered_at = models.DateTimeField(null=True, blank=True)  # when the e-mail went out
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["manager", "week"], name="digest_once_per_week")]

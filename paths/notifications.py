@@ -3,6 +3,9 @@
 Each send is first claimed by inserting a NotificationLog row (unique per agent assignment, kind and
 day) or a DigestLog row (unique per manager and ISO week): two beat processes, or a task retried after
 a crash, find the row taken and send nothing. A failed e-mail releases its claim, to be sent next run.
+A sent e-mail marks its row delivered; a claim left undelivered (a worker killed between claim and send)
+is sent again by `resend_undelivered` after half an hour, and given up after a week (at least once, with
+a double send only if a worker dies between sending and marking).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays as public_holidays
@@ -35,6 +38,8 @@ from .models import AgentAssignment, DigestLog, NotificationLog, ReminderSetting
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
+RESEND_AFTER = timedelta(minutes=30)
+GIVE_UP_AFTER = timedelta(days=7)
 
 
 @lru_cache(maxsize=64)
@@ -62,6 +67,10 @@ def claim(item_id: int, kind: str, day: date) -> NotificationLog | None:
             return NotificationLog.objects.create(agent_assignment_id=item_id, kind=kind, day=day)
     except IntegrityError:
         return None
+
+
+def _delivered(model: type[NotificationLog] | type[DigestLog], pk: int) -> None:
+    model.objects.filter(pk=pk).update(delivered_at=timezone.now())
 
 
 def _mail(to: list[str], subject: str, context: dict) -> None:
@@ -225,6 +234,7 @@ def send_due_notifications(*, now: datetime | None = None) -> int:
                     log.delete()  # released: the next run sends it
                     logger.exception("Notice %s for agent assignment %s failed", kind, item.pk)
                     continue
+                _delivered(NotificationLog, log.pk)
                 sent_count += 1
 
 
@@ -252,6 +262,29 @@ def remind_agent(*, agent_assignment_id: int, manager: Agent, now: datetime | No
     except Exception:
         log.delete()
         raise
+    _delivered(NotificationLog, log.pk)
+
+
+def _overdue_of(manager: Agent, today: date) -> list[AgentAssignment]:
+    return list(
+        _open_items()
+        .filter(agent_id__in=report_ids(manager), due_date__lt=today)
+        .order_by("due_date", "agent__user__last_name")
+    )
+
+
+def _send_digest(manager: Agent, overdue: list[AgentAssignment]) -> None:
+    lines = [
+        _("%(name)s — « %(path)s », attendue le %(due)s")
+        % {"name": item.agent.full_name, "path": item.path.title, "due": _due(item.due_date)}
+        for item in overdue
+    ]
+    subject = _("Votre équipe : %(count)s formation(s) en retard") % {"count": len(overdue)}
+    _mail(
+        [manager.user.email],
+        subject,
+        {"name": manager.user.first_name, "lines": lines, "link": settings.SITE_URL + reverse("paths:team")},
+    )
 
 
 def send_weekly_digests(*, now: datetime | None = None) -> int:
@@ -267,11 +300,7 @@ def send_weekly_digests(*, now: datetime | None = None) -> int:
             today, working_day_checker(_settings_for(manager.organisation_id).holidays_subdivision)
         ):
             continue
-        overdue = list(
-            _open_items()
-            .filter(agent_id__in=report_ids(manager), due_date__lt=today)
-            .order_by("due_date", "agent__user__last_name")
-        )
+        overdue = _overdue_of(manager, today)
         if not overdue:
             continue
         try:
@@ -279,21 +308,77 @@ def send_weekly_digests(*, now: datetime | None = None) -> int:
                 log = DigestLog.objects.create(manager=manager, week=week)
         except IntegrityError:
             continue
-        lines = [
-            _("%(name)s — « %(path)s », attendue le %(due)s")
-            % {"name": item.agent.full_name, "path": item.path.title, "due": _due(item.due_date)}
-            for item in overdue
-        ]
-        subject = _("Votre équipe : %(count)s formation(s) en retard") % {"count": len(overdue)}
         try:
-            _mail(
-                [manager.user.email],
-                subject,
-                {"name": manager.user.first_name, "lines": lines, "link": settings.SITE_URL + reverse("paths:team")},
-            )
+            _send_digest(manager, overdue)
         except Exception:
             log.delete()
             logger.exception("Weekly digest for manager %s failed", manager.pk)
             continue
+        _delivered(DigestLog, log.pk)
         sent += 1
     return sent
+
+
+def _resend_notice(pk: int) -> bool:
+    """Send one undelivered notice again, under a row lock (a concurrent sweep skips it), and mark it
+    delivered; False when another sweep has it or its assignment is no longer open."""
+    with transaction.atomic():
+        locked = NotificationLog.objects.select_for_update(skip_locked=True)
+        log = locked.filter(pk=pk, delivered_at__isnull=True).first()
+        item = _open_items().filter(pk=log.agent_assignment_id).first() if log else None
+        if item is None:
+            return False
+        deliver(item, log.kind, log.day)  # the same in-app keys: no second in-app notice
+        _delivered(NotificationLog, log.pk)
+    return True
+
+
+def _resend_digest(pk: int, today: date) -> bool:
+    """Send one undelivered digest again with the team's overdue training of today; False when another
+    sweep has it or nobody in the team is late any more (left undelivered, until given up)."""
+    with transaction.atomic():
+        log = DigestLog.objects.select_for_update(skip_locked=True).filter(pk=pk, delivered_at__isnull=True).first()
+        if log is None:
+            return False
+        manager = Agent.objects.select_related("user").get(pk=log.manager_id)
+        overdue = _overdue_of(manager, today)
+        if not overdue:
+            return False
+        _send_digest(manager, overdue)
+        _delivered(DigestLog, log.pk)
+    return True
+
+
+def resend_undelivered(*, now: datetime | None = None, older_than: timedelta = RESEND_AFTER) -> int:
+    """Send again the notices and this week's digests claimed more than `older_than` ago and never
+    delivered (a worker killed between claim and send). A failure is logged and left for the next sweep;
+    claims older than GIVE_UP_AFTER are given up (a broken address is not tried for ever). Returns how
+    many e-mails went out."""
+    now = now or timezone.now()
+    claimed = {"delivered_at__isnull": True, "sent_at__lt": now - older_than, "sent_at__gte": now - GIVE_UP_AFTER}
+    resent = 0
+    notices = NotificationLog.objects.filter(**claimed, agent_assignment__in=_open_items().values("pk"))
+    for log in notices.order_by("pk")[:BATCH]:
+        try:
+            resent += int(_resend_notice(log.pk))
+        except Exception:
+            logger.exception(
+                "Notice %s for agent assignment %s, claimed %s, failed again; tried until %s",
+                log.kind,
+                log.agent_assignment_id,
+                log.sent_at,
+                log.sent_at + GIVE_UP_AFTER,
+            )
+    today = timezone.localdate(now)
+    digests = DigestLog.objects.filter(**claimed, week=rules.iso_week(today), manager__is_active=True)
+    for log in digests.order_by("pk")[:BATCH]:
+        try:
+            resent += int(_resend_digest(log.pk, today))
+        except Exception:
+            logger.exception(
+                "Weekly digest for manager %s, claimed %s, failed again; tried until %s",
+                log.manager_id,
+                log.sent_at,
+                log.sent_at + GIVE_UP_AFTER,
+            )
+    return resent

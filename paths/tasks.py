@@ -88,3 +88,10 @@ def build_export(self, export_id: int) -> str:
 def requeue_stuck_assignments() -> int:
     """Beat, every 5 minutes: assignments left "en cours de création" by a killed worker are applied again."""
     return len(services.requeue_stuck_assignments())
+
+
+@shared_task(**RETRY)
+def resend_undelivered_notifications() -> int:
+    """Beat, every 10 minutes: notices and digests claimed but never sent (a worker killed between the
+    claim and the e-mail) are sent again."""
+    return notifications.resend_undelivered()

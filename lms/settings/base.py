@@ -240,6 +240,7 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-requeue-stuck": {"task": "certificates.tasks.requeue_stuck_certificates", "schedule": 300.0},
     "paths-send-notifications": {"task": "paths.tasks.send_notifications", "schedule": 3600.0},
     "paths-requeue-stuck-assignments": {"task": "paths.tasks.requeue_stuck_assignments", "schedule": 300.0},
+    "paths-resend-undelivered": {"task": "paths.tasks.resend_undelivered_notifications", "schedule": 600.0},
     "paths-run-rules": {"task": "paths.tasks.run_rules", "schedule": crontab(hour=2, minute=30)},
     "skills-refresh-expired-levels": {
         "task": "skills.tasks.refresh_expired_levels",
