@@ -5,9 +5,11 @@ Python only combines the groups it returns (services × job titles × competence
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from people.models import Agent, Service
 
@@ -247,47 +249,174 @@ class CellAgent:
         return rules.is_below_target(self.level, self.target)
 
 
+@dataclass(frozen=True)
+class CellCounts:
+    agents: int
+    assessed: int
+    below: int  # not assessed counts as below
+
+
+@dataclass(frozen=True)
+class CellPage:
+    """The figures of one heatmap cell and one page of its agents (a Django `Page` of `CellAgent`)."""
+
+    counts: CellCounts
+    page: Page
+
+
+CELL_ORDER = ("user__last_name", "user__first_name", "pk")
+CELL_COLUMNS = (
+    "pk",
+    "user__last_name",
+    "user__first_name",
+    "user__email",
+    "service__full_name",
+    "service_id",
+    "job_title",
+    "cell_level__level",
+)
+
+
+def _with_level(agents: QuerySet[Agent], competence: Competence) -> QuerySet[Agent]:
+    """Each agent with their level on the competence as `cell_level__level` (None: not assessed): a LEFT
+    JOIN, which PostgreSQL hashes once, rather than a subquery run for every agent."""
+    return agents.annotate(
+        cell_level=FilteredRelation("competence_levels", condition=Q(competence_levels__competence=competence))
+    )
+
+
+def _cell_scope(*, organisation_id: int, competence: Competence, service: Service | None) -> QuerySet[Agent]:
+    """The active agents of the sub-tree (the whole organisation without one), with their level."""
+    agents = Agent.objects.filter(organisation_id=organisation_id, is_active=True)
+    if service is not None:
+        agents = agents.filter(service__path__startswith=service.path)
+    return _with_level(agents, competence)
+
+
+def _below_target(book: TargetBook, competence_id: int, job_titles: Iterable[str]) -> Q | None:
+    """A filter on `_cell_scope` keeping the agents below their target (None: nobody has one).
+
+    The target that applies is the highest of the job's and the services' (`rules.effective_target`), so
+    an agent is below it exactly when below the job's target or below the target of their service and the
+    services above it. Grouped by level, that is at most eight terms whatever the number of agents."""
+    services_at: dict[int, list[int]] = defaultdict(list)
+    jobs_at: dict[int, list[str]] = defaultdict(list)
+    for service_id in book.service_paths:
+        level = book.for_group(service_id, "").get(competence_id)  # "": no job target
+        if level:
+            services_at[level].append(service_id)
+    for job_title in job_titles:
+        level = book.for_group(None, job_title).get(competence_id)  # None: no service target
+        if level:
+            jobs_at[level].append(job_title)
+    found = None
+    for level in sorted(services_at.keys() | jobs_at.keys()):
+        concerned = Q()
+        if services_at[level]:
+            concerned |= Q(service_id__in=services_at[level])
+        if jobs_at[level]:
+            concerned |= Q(job_title__in=jobs_at[level])
+        term = concerned & (Q(cell_level__level__isnull=True) | Q(cell_level__level__lt=level))
+        found = term if found is None else found | term
+    return found
+
+
+def _only_below(agents: QuerySet[Agent], book: TargetBook, competence_id: int) -> QuerySet[Agent]:
+    """The agents of a `_cell_scope` below their target (one query for the job titles in use)."""
+    job_titles = list(agents.order_by().values_list("job_title", flat=True).distinct())
+    condition = _below_target(book, competence_id, job_titles)
+    return agents.filter(condition) if condition is not None else agents.none()
+
+
+def _cell_agent(row: tuple, book: TargetBook, competence_id: int) -> CellAgent:
+    pk, last, first, email, service_name, service_id, job_title, level = row
+    target = book.for_group(service_id, job_title).get(competence_id)
+    return CellAgent(pk, f"{first} {last}".strip() or email, service_name or "", job_title, level, target)
+
+
+@dataclass
+class _SortedCell:
+    """The agents of a cell sorted by name, already counted, for a Paginator. A page is one query: the
+    ids of the page are sorted and sliced first on narrow rows, then only they are read in full."""
+
+    listed: QuerySet[Agent]  # from _cell_scope, filtered or not
+    total: int
+    book: TargetBook
+    competence: Competence
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list[CellAgent]:
+        if not isinstance(index, slice):
+            raise TypeError("a page is a slice")
+        start, stop, _step = index.indices(self.total)
+        if start >= stop:
+            return []
+        ids = self.listed.order_by(*CELL_ORDER).values("pk")[start:stop]
+        rows = _with_level(Agent.objects.filter(pk__in=ids), self.competence)
+        return [
+            _cell_agent(row, self.book, self.competence.pk)
+            for row in rows.order_by(*CELL_ORDER).values_list(*CELL_COLUMNS)
+        ]
+
+
+def cell_page(
+    *,
+    organisation_id: int,
+    competence: Competence,
+    service: Service | None = None,
+    below_only: bool = False,
+    page_number: int | str | None = None,
+    per_page: int = 50,
+) -> CellPage:
+    """The figures of one heatmap cell (active agents of a sub-tree, the whole organisation without one,
+    on one competence) and one page of its agents, or of those below target, sorted by name. Four
+    queries, whatever the size: targets (two), the agents counted by service, job and level, the page.
+    An invalid or out-of-range page number gives the first or the last page, as `Paginator.get_page`."""
+    book = target_book(organisation_id)
+    agents = _cell_scope(organisation_id=organisation_id, competence=competence, service=service)
+    total = assessed = below = 0
+    job_titles = set()
+    for service_id, job_title, level, count in (
+        agents.order_by().values_list("service_id", "job_title", "cell_level__level").annotate(n=Count("pk"))
+    ):
+        job_titles.add(job_title)
+        total += count
+        assessed += count if level is not None else 0
+        if rules.is_below_target(level, book.for_group(service_id, job_title).get(competence.pk)):
+            below += count
+    listed = agents
+    if below_only:
+        condition = _below_target(book, competence.pk, job_titles)
+        listed = agents.filter(condition) if condition is not None else agents.none()
+    rows = _SortedCell(listed=listed, total=below if below_only else total, book=book, competence=competence)
+    page = Paginator(rows, per_page).get_page(page_number)
+    return CellPage(counts=CellCounts(agents=total, assessed=assessed, below=below), page=page)
+
+
 def cell_agents(
     *, organisation_id: int, competence: Competence, service: Service | None = None, below_only: bool = False
 ) -> list[CellAgent]:
     """The active agents of a service sub-tree (the whole organisation without one) with their level and
-    target on one competence, sorted by name. Three queries."""
+    target on one competence, sorted by name; with `below_only`, those below target only (filtered by the
+    database). Three queries, four with `below_only`. A page of them: `cell_page`."""
     book = target_book(organisation_id)
-    agents = Agent.objects.filter(organisation_id=organisation_id, is_active=True)
-    if service is not None:
-        agents = agents.filter(service__path__startswith=service.path)
-    level = CompetenceLevel.objects.filter(agent=OuterRef("pk"), competence=competence).values("level")[:1]
-    rows = agents.annotate(level=Subquery(level)).values_list(
-        "pk",
-        "user__last_name",
-        "user__first_name",
-        "user__email",
-        "service__full_name",
-        "service_id",
-        "job_title",
-        "level",
-    )
-    found = []
-    for pk, last, first, email, service_name, service_id, job, agent_level in rows.order_by(
-        "user__last_name", "user__first_name", "pk"
-    ):
-        target = book.for_group(service_id, job).get(competence.pk)
-        item = CellAgent(pk, f"{first} {last}".strip() or email, service_name or "", job, agent_level, target)
-        if not below_only or item.below_target:
-            found.append(item)
-    return found
+    agents = _cell_scope(organisation_id=organisation_id, competence=competence, service=service)
+    if below_only:
+        agents = _only_below(agents, book, competence.pk)
+    rows = agents.order_by(*CELL_ORDER).values_list(*CELL_COLUMNS)
+    return [_cell_agent(row, book, competence.pk) for row in rows]
 
 
 def below_target_agent_ids(
     *, organisation_id: int, competence: Competence, service: Service | None = None
 ) -> list[int]:
-    """Ids of the active agents below their target on this competence (not assessed counts as below)."""
-    return [
-        item.agent_id
-        for item in cell_agents(
-            organisation_id=organisation_id, competence=competence, service=service, below_only=True
-        )
-    ]
+    """Ids of the active agents below their target on this competence (not assessed counts as below),
+    sorted by name. Four queries; the rows fetched hold ids only."""
+    book = target_book(organisation_id)
+    agents = _cell_scope(organisation_id=organisation_id, competence=competence, service=service)
+    return list(_only_below(agents, book, competence.pk).order_by(*CELL_ORDER).values_list("pk", flat=True))
 
 
 # --- digital champions ----------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -191,9 +190,14 @@ def cell(request):
     )
     service = _service_or_404(request.GET.get("service"), organisation_id)
     below_only = request.GET.get("sous_cible") == "1"
-    everyone = selectors.cell_agents(organisation_id=organisation_id, competence=competence, service=service)
-    below = [item for item in everyone if item.below_target]
-    page = Paginator(below if below_only else everyone, AGENTS_PER_PAGE).get_page(request.GET.get("page"))
+    found = selectors.cell_page(
+        organisation_id=organisation_id,
+        competence=competence,
+        service=service,
+        below_only=below_only,
+        page_number=request.GET.get("page"),
+        per_page=AGENTS_PER_PAGE,
+    )
     query = {"competence": competence.pk}
     if service is not None:
         query["service"] = service.pk
@@ -212,14 +216,10 @@ def cell(request):
             "competence": competence,
             "service": service,
             "below_only": below_only,
-            "page": page,
-            "rows": [(item, Standing(item.level, item.target)) for item in page],
+            "page": found.page,
+            "rows": [(item, Standing(item.level, item.target)) for item in found.page],
             "query": urlencode(query),
-            "counts": {
-                "agents": len(everyone),
-                "assessed": sum(item.level is not None for item in everyone),
-                "below": len(below),
-            },
+            "counts": {"agents": found.counts.agents, "assessed": found.counts.assessed, "below": found.counts.below},
             "assign_query": assign_query,
             "breadcrumb": breadcrumb,
         },
