@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from certificates.selectors import agent_certificates
 from paths.learner import assigned_paths
 from people import permissions
+from people.models import Agent
 from people.notifications import latest_notifications, mark_all_read
 from progress.selectors import learner_overview
 from skills.models import CompetenceLevel
@@ -13,13 +14,29 @@ from skills.models import CompetenceLevel
 DASHBOARD_CERTIFICATES = 6
 
 
+def _agent_with_profile(user) -> Agent | None:
+    """The signed-in user's agent with what Mon espace shows of it, in one query; the user keeps it as
+    `user.agent`, so the header (`permissions.agent_of`) reads the same object, organisation included."""
+    cache = Agent.user.field.remote_field
+    if cache.is_cached(user):  # already looked up during this request
+        agent = cache.get_cached_value(user)
+        if agent is None:
+            return None
+        return Agent.objects.select_related("organisation", "service", "manager__user").get(pk=agent.pk)
+    agent = Agent.objects.select_related("organisation", "service", "manager__user").filter(user=user).first()
+    if agent is None:
+        cache.set_cached_value(user, None)  # as `user.agent` does when there is none: no second query
+        return None
+    agent.user = user  # also caches it as user.agent
+    return agent
+
+
 @login_required
 def dashboard(request):
     """Mon espace: the signed-in person's home — what to resume, what is done, what to take next."""
-    agent = permissions.agent_of(request.user)
+    agent = _agent_with_profile(request.user)
     context = {"agent": agent}
     if agent is not None:
-        agent = type(agent).objects.select_related("organisation", "service", "manager__user").get(pk=agent.pk)
         certificates = list(agent_certificates(agent)[: DASHBOARD_CERTIFICATES + 1])
         context.update(
             agent=agent,

@@ -67,7 +67,7 @@ def _completed_courses(agent: Agent, items: list[AgentAssignment]) -> dict[int, 
 
 def assigned_paths(agent: Agent, today: date) -> list[AssignedPath]:
     """Open assignments first (overdue, then by due date), then those completed in the last 90 days.
-    Four queries whatever the number of assignments."""
+    Four queries whatever the number of assignments (one when there is none)."""
     items = list(
         AgentAssignment.objects.filter(agent=agent, cancelled_at__isnull=True, assignment__ended_at__isnull=True)
         .filter(Q(completed_at__isnull=True) | Q(completed_at__date__gte=today - RECENT))
@@ -75,6 +75,8 @@ def assigned_paths(agent: Agent, today: date) -> list[AssignedPath]:
         .select_related("path")
         .order_by("completed_at", "due_date")
     )
+    if not items:  # nothing assigned: no step, course or completion to read
+        return []
     steps_by_path: dict[int, list[PathStep]] = {}
     for step in PathStep.objects.filter(path_id__in={item.path_id for item in items}).order_by("position", "pk"):
         steps_by_path.setdefault(step.path_id, []).append(step)

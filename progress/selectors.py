@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Substr
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from courses.models import CourseCompetence, CoursePage, LessonPage, LessonQuiz, Level
 from courses.selectors import page_url
@@ -80,7 +87,9 @@ class CourseRef:
 
 @dataclass
 class CourseCard:
-    """A course in progress on Mon espace."""
+    """A course in progress on Mon espace. The labels are rendered here, once per card, as the template's
+    `blocktranslate` would render them (same messages, values escaped): a template tag per card costs more
+    than the rest of the card."""
 
     enrollment_id: int
     course: CourseRef
@@ -90,6 +99,49 @@ class CourseCard:
     resume_lesson_id: int | None
     resume_title: str
     last_activity: datetime
+    resume_url: str = ""
+    progress_label: str = ""
+    next_step_label: str = ""
+
+
+def _label(message: str, **values) -> SafeString:
+    """`{% blocktranslate with … %}message{% endblocktranslate %}`: the translated message with its values
+    localised and escaped, the message itself not escaped (as the tag does)."""
+    return SafeString(gettext(message) % {key: conditional_escape(localize(value)) for key, value in values.items()})
+
+
+# Page URLs without a `reverse()` per page: the URL of the site root once, then each page's path below it
+# when that path is plain ASCII (which `reverse()` would neither reject nor quote); any other path goes
+# through `page_url()` itself.
+_PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9_\-]+/)*")
+
+
+def _page_url_maker() -> Callable[[str], str]:
+    from wagtail.models import Site
+
+    roots = [root.root_path for root in Site.get_site_root_paths()]
+    base: list[str] = []
+
+    def url(url_path: str) -> str:
+        for root in roots:
+            if url_path.startswith(root):
+                rest = url_path[len(root) :]
+                if not _PLAIN_PATH.fullmatch(rest):
+                    return page_url(url_path)
+                if not base:
+                    base.append(reverse("wagtail_serve", args=("",)))
+                return base[0] + rest
+        return ""
+
+    return url
+
+
+def _resume_url_maker() -> Callable[[int], str]:
+    """`reverse("progress:resume", args=[pk])` for many courses: reversed once with a marker number."""
+    marker = "987654321"
+    pattern = reverse("progress:resume", args=[int(marker)])
+    before, _marker, after = pattern.partition(marker)
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 @dataclass
@@ -135,40 +187,52 @@ def learner_overview(agent: Agent) -> Overview:
         )
     )
     lessons = _lessons_by_course({row[6] for row in enrollments})
-    progress: dict[int, list[tuple[int, datetime | None, datetime]]] = {}
-    for enrollment_id, lesson_id, completed_at, last_visit_at in LessonProgress.objects.filter(
-        enrollment_id__in=[row[0] for row in enrollments]
-    ).values_list("enrollment_id", "lesson_id", "completed_at", "last_visit_at"):
-        progress.setdefault(enrollment_id, []).append((lesson_id, completed_at, last_visit_at))
+    # Whether each lesson is done as a boolean computed by the database: no date to decode per row.
+    progress: dict[int, list[tuple[int, bool, datetime]]] = {}
+    for enrollment_id, lesson_id, is_done, last_visit_at in (
+        LessonProgress.objects.filter(enrollment_id__in=[row[0] for row in enrollments])
+        .annotate(is_done=ExpressionWrapper(Q(completed_at__isnull=False), output_field=BooleanField()))
+        .values_list("enrollment_id", "lesson_id", "is_done", "last_visit_at")
+    ):
+        progress.setdefault(enrollment_id, []).append((lesson_id, is_done, last_visit_at))
+    page_url_of, resume_url_of = _page_url_maker(), _resume_url_maker()
     cards = []
     for enrollment_id, enrolled_at, last_activity_at, course_id, title, url_path, course_path in enrollments:
         course_lessons = lessons.get(course_path, [])
         rows = progress.get(enrollment_id, [])
-        done = {lesson_id for lesson_id, completed_at, _visit in rows if completed_at is not None}
+        done = {lesson_id for lesson_id, is_done, _visit in rows if is_done}
         last = max(rows, key=lambda row: row[2])[0] if rows else None
         required = [pk for pk, _title, is_required in course_lessons if is_required]
         resume = rules.resume_lesson(
             lesson_ids=[pk for pk, _title, _required in course_lessons], completed_lesson_ids=done, last_visited_id=last
         )
+        resume_title = next((title for pk, title, _required in course_lessons if pk == resume), "")
+        done_required = len(done.intersection(required))
         cards.append(
             CourseCard(
                 enrollment_id=enrollment_id,
-                course=CourseRef(course_id, title, page_url(url_path)),
+                course=CourseRef(course_id, title, page_url_of(url_path)),
                 percent=rules.progress_percent(required_lesson_ids=required, completed_lesson_ids=done),
-                done=len(done & set(required)),
+                done=done_required,
                 required=len(required),
                 resume_lesson_id=resume,
-                resume_title=next((title for pk, title, _required in course_lessons if pk == resume), ""),
+                resume_title=resume_title,
                 last_activity=last_activity_at or enrolled_at,
+                resume_url=resume_url_of(course_id),
+                progress_label=_label(
+                    "%(done)s leçon(s) sur %(total)s terminée(s)", done=done_required, total=len(required)
+                ),
+                next_step_label=_label("Prochaine étape : %(title)s", title=resume_title) if resume_title else "",
             )
         )
     completed = list(
         CourseCompletion.objects.filter(agent=agent)
         .annotate(course_live=F("course__live"), course_url_path=F("course__url_path"))
+        .only("id", "course_id", "course_title", "completed_at", "duration_minutes")
         .order_by("-completed_at")
     )
     for completion in completed:
-        completion.url = page_url(completion.course_url_path) if completion.course_live else ""
+        completion.url = page_url_of(completion.course_url_path) if completion.course_live else ""
     return Overview(in_progress=cards, completed=completed, suggestions=suggested_courses(agent))
 
 

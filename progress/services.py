@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,14 +74,22 @@ def _followable_course(agent: Agent, course_id: int) -> CoursePage:
 
 
 def course_rules(course: CoursePage) -> list[rules.LessonRule]:
-    """The published lessons of a course as rules, in order (two queries)."""
-    lessons = list(LessonPage.objects.live().child_of(course).order_by("path").values_list("pk", "completion_required"))
+    """The published lessons of a course as rules, in order (one query: each lesson joined to its
+    required quizzes, one row per lesson and quiz, a lesson without one on a row of its own)."""
+    rows = (
+        LessonPage.objects.live()
+        .child_of(course)
+        .annotate(required_quiz=FilteredRelation("quiz_links", condition=Q(quiz_links__required=True)))
+        .order_by("path", "required_quiz__quiz_id")
+        .values_list("pk", "completion_required", "required_quiz__quiz_id")
+    )
+    lessons: dict[int, bool] = {}
     quizzes: dict[int, set[int]] = {}
-    for lesson_id, quiz_id in LessonQuiz.objects.filter(
-        lesson_id__in=[pk for pk, _required in lessons], required=True
-    ).values_list("lesson_id", "quiz_id"):
-        quizzes.setdefault(lesson_id, set()).add(quiz_id)
-    return [rules.LessonRule(pk, required, frozenset(quizzes.get(pk, ()))) for pk, required in lessons]
+    for lesson_id, required, quiz_id in rows:
+        lessons.setdefault(lesson_id, required)
+        if quiz_id is not None:
+            quizzes.setdefault(lesson_id, set()).add(quiz_id)
+    return [rules.LessonRule(pk, required, frozenset(quizzes.get(pk, ()))) for pk, required in lessons.items()]
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,30 @@ def record_event(
     key: str | None = None,
 ) -> LearningEvent | None:
     """Append one statement to the learning record; a keyed event is recorded once (None if it was)."""
+    event = _new_event(
+        agent=agent, verb=verb, activity=activity, timestamp=timestamp, result=result, context=context, key=key
+    )
+    if key is None:
+        event.save()
+        return event
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        return None
+    return event
+
+
+def _new_event(
+    *,
+    agent: Agent,
+    verb: str,
+    activity: xapi.Activity,
+    timestamp: datetime,
+    result: xapi.Result | None,
+    context: xapi.Context | None,
+    key: str | None,
+) -> LearningEvent:
     event = LearningEvent(agent=agent, verb=verb, timestamp=timestamp, key=key)
     event.statement = xapi.build_statement(
         statement_id=event.id,
@@ -141,15 +174,25 @@ def record_event(
         context=context,
     )
     event.object_id = event.statement["object"]["id"]
-    if key is None:
-        event.save()
-        return event
-    try:
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        return None
     return event
+
+
+def _record_event_once(
+    *,
+    agent: Agent,
+    verb: str,
+    activity: xapi.Activity,
+    timestamp: datetime,
+    key: str,
+    result: xapi.Result | None = None,
+    context: xapi.Context | None = None,
+) -> None:
+    """`record_event` with a key, for callers that do not need to know whether it was new: one
+    `INSERT … ON CONFLICT DO NOTHING` instead of an insert inside a savepoint (three statements)."""
+    event = _new_event(
+        agent=agent, verb=verb, activity=activity, timestamp=timestamp, result=result, context=context, key=key
+    )
+    LearningEvent.objects.bulk_create([event], ignore_conflicts=True)
 
 
 def _course_activity(course: CoursePage | Enrollment) -> xapi.Activity:
@@ -406,7 +449,7 @@ def _mark_complete(
     progress.completed_at = now
     progress.save(update_fields=["completed_at"])
     Enrollment.objects.filter(pk=enrollment.pk).update(last_activity_at=now)
-    record_event(
+    _record_event_once(
         agent=agent,
         verb="completed",
         activity=xapi.Activity("lesson", lesson.pk, lesson.title),
@@ -430,7 +473,7 @@ def _complete_course_if_done(
     if CourseCompletion.objects.filter(enrollment=enrollment).exists():
         return None
     quiz_ids = set().union(*(lesson.required_quiz_ids for lesson in lessons)) if lessons else set()
-    passed = _passed_quizzes(agent.pk, quiz_ids, since=_passes_since(enrollment))
+    passed = _passed_quizzes(agent.pk, quiz_ids, since=_passes_since(enrollment)) if quiz_ids else {}
     if not rules.course_complete(lessons=lessons, completed_lesson_ids=done, passed_quiz_ids=passed):
         return None
     score = rules.deciding_score([(passed[quiz_id].graded_at, passed[quiz_id].score) for quiz_id in quiz_ids])
@@ -449,7 +492,7 @@ def _complete_course_if_done(
         score=score,
         quiz_title=deciding.quiz_title if deciding else "",
     )
-    record_event(
+    _record_event_once(
         agent=agent,
         verb="completed",
         activity=_course_activity(course),
