@@ -15,19 +15,11 @@ DASHBOARD_CERTIFICATES = 6
 
 
 def _agent_with_profile(user) -> Agent | None:
-    """The signed-in user's agent with what Mon espace shows of it, in one query; the user keeps it as
-    `user.agent`, so the header (`permissions.agent_of`) reads the same object, organisation included."""
-    cache = Agent.user.field.remote_field
-    if cache.is_cached(user):  # already looked up during this request
-        agent = cache.get_cached_value(user)
-        if agent is None:
-            return None
-        return Agent.objects.select_related("organisation", "service", "manager__user").get(pk=agent.pk)
+    """The signed-in user's agent with what Mon espace shows of it, in one query; set as `user.agent` so
+    that the header (`permissions.agent_of`) reads the same object instead of querying again."""
     agent = Agent.objects.select_related("organisation", "service", "manager__user").filter(user=user).first()
-    if agent is None:
-        cache.set_cached_value(user, None)  # as `user.agent` does when there is none: no second query
-        return None
-    agent.user = user  # also caches it as user.agent
+    if agent is not None:
+        user.agent = agent
     return agent
 
 
