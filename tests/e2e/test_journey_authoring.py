@@ -81,6 +81,12 @@ def footer_action(page, name: str) -> None:
         action.click()
 
 
+def wait_for_slug(page) -> None:
+    """Wagtail's script fills the slug from the title once the title field loses focus, a moment later on a
+    loaded machine: submitting before it leaves the slug empty ("Champ requis")."""
+    expect(page.locator("input[name='slug']")).to_have_value(re.compile(r"\S"))
+
+
 def expect_admin_message(page, text: str) -> None:
     expect(page.get_by_role("status").first).to_contain_text(text)
 
@@ -96,6 +102,7 @@ def create_course_draft(page) -> int:
     competences.get_by_role("combobox", name="Compétence*").select_option(
         label="4.1 Sécuriser l'environnement numérique"
     )
+    wait_for_slug(page)
     footer_action(page, "Enregistrer le brouillon")
     expect_admin_message(page, f"Page « {COURSE_TITLE} » créée.")
     return int(EDIT_URL.search(page.url).group(1))
@@ -113,6 +120,7 @@ def create_and_submit_lesson(page, course_id: int, title: str, text: str) -> Non
     page.keyboard.type(text)  # Draftail follows typed keys; fill() would bypass its editor state
     # Draftail copies its content into the form's hidden field a moment later: wait for it before submitting.
     expect(body.locator("input[type=hidden][name$='-value']")).to_have_value(re.compile(re.escape(text)))
+    wait_for_slug(page)
     footer_action(page, f"Soumettre à {WORKFLOW}")
     expect_admin_message(page, f"Page « {title} » créée et soumise pour modération.")
 
