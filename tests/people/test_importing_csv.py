@@ -126,3 +126,11 @@ def test_blank_lines_are_ignored():
     """Empty lines between agents are skipped, line numbers stay those of the file."""
     parsed = read_agent_csv(csv_bytes(row(), ";;;;;;;;;", row(email="b@example.org", matricule="A2", category="X")))
     assert messages(parsed) == [(4, "category")]
+
+
+def test_bom_file_with_windows_1252_bytes_gets_a_french_error():
+    """A file that announces UTF-8 (BOM) but holds Windows-1252 bytes is refused with a French message."""
+    data = b"\xef\xbb\xbf" + "matricule;nom;prénom;email\n".encode("cp1252")
+    parsed = read_agent_csv(data)
+    assert parsed.errors
+    assert "encodage" in parsed.errors[0].message

@@ -89,3 +89,17 @@ def test_trainer_reads_learning_records_of_their_organisation_only(two_organisat
     AgentFactory(organisation=epci)
     assert set(permissions.trained_agents(trainer.user)) == {trainer, colleague}
     assert not permissions.trained_agents(colleague.user).exists()
+
+
+def test_hr_organisation_of_a_request_is_their_own_and_refused_to_others(two_organisations, rf):
+    """HR work on their own organisation whatever `?organisation=` says; anyone else gets 403."""
+    from django.core.exceptions import PermissionDenied
+
+    town, epci = two_organisations
+    hr = HRAgentFactory(organisation=town)
+    request = rf.get("/", {"organisation": epci.pk})
+    request.user = hr.user
+    assert permissions.hr_organisation_id(request) == town.pk
+    request.user = AgentFactory(organisation=town).user
+    with pytest.raises(PermissionDenied):
+        permissions.hr_organisation_id(request)
